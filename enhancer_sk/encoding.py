@@ -1,0 +1,327 @@
+"""Numerical encodings of DNA sequences, as functions and scikit-learn transformers.
+
+All encoders are vectorised NumPy (no Python loop over bases) and accept any
+``X`` that :func:`enhancer_sk.sequences.sequence_codes` accepts.
+
+Fixed-length policy
+-------------------
+Encoders with a ``length`` bring every sequence to that length around its
+centre: a longer sequence is centre-cropped (``(len - length) // 2`` bases
+dropped on the left, the rest on the right); a shorter one is padded with ``N``
+(``(length - len) // 2`` on the left, the rest on the right).  ``N`` encodes as
+an all-zero one-hot column and as token 4.  With ``length=None`` all sequences
+must have the same length.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import normalize as _sk_normalize
+
+from .exceptions import SequenceInputError
+from .sequences import ALPHABET, SequenceCodes, SequencesLike, sequence_codes
+
+__all__ = [
+    "KmerSpectrum",
+    "OneHotEncoder",
+    "SequenceTokenizer",
+    "fixed_length_codes",
+    "kmer_counts",
+    "one_hot_encode",
+    "reverse_complement",
+    "reverse_complement_one_hot",
+    "tokenize",
+]
+
+#: token of each internal code for the Enhancer-LSTMAtt alphabet A=0 T=1 C=2 G=3 N=4
+_LSTMATT_TOKENS = np.array([0, 2, 3, 1, 4], dtype=np.int64)
+_COMPLEMENT = str.maketrans("ACGTNacgtnRYSWKMBDHVrykmbdhv", "TGCANtgcanYRSWMKVHDByrmkvhdb")
+
+
+def reverse_complement(seq):
+    """Reverse complement of a sequence or of each sequence in an array.
+
+    Parameters
+    ----------
+    seq : str or list / ndarray of str
+        Sequences over ACGTN (either case) and IUPAC codes, complemented
+        accordingly (``R`` <-> ``Y``, ``K`` <-> ``M`` ...).
+
+    Returns
+    -------
+    str or ndarray of str
+    """
+    if isinstance(seq, str):
+        return seq.translate(_COMPLEMENT)[::-1]
+    out = np.empty(len(seq), dtype=object)
+    out[:] = [s.translate(_COMPLEMENT)[::-1] for s in seq]
+    return out
+
+
+def reverse_complement_one_hot(x: np.ndarray) -> np.ndarray:
+    """Reverse complement of one-hot arrays of shape (..., 4, L) in A, C, G, T order."""
+    return np.ascontiguousarray(x[..., ::-1, ::-1])
+
+
+def fixed_length_codes(sc: SequenceCodes, length: int | None) -> np.ndarray:
+    """Place sequences into an (n, length) uint8 code matrix (centre crop / N pad).
+
+    Parameters
+    ----------
+    sc : SequenceCodes
+        Validated sequences.
+    length : int or None
+        Target length; None requires equal lengths.
+
+    Returns
+    -------
+    ndarray of uint8, shape (n, length), codes A=0 C=1 G=2 T=3 N=4.
+    """
+    n = len(sc)
+    lengths = sc.lengths
+    if length is None:
+        if n and (lengths != lengths[0]).any():
+            i = int(np.flatnonzero(lengths != lengths[0])[0])
+            name = f"record {sc.ids[i]!r}" if sc.ids else f"sequence at index {i}"
+            raise SequenceInputError(
+                f"sequences differ in length ({int(lengths[0])} and {int(lengths[i])} for {name}); "
+                "pass a fixed `length` to centre-crop / N-pad them"
+            )
+        length = int(lengths[0]) if n else 0
+    length = int(length)
+    if length <= 0:
+        raise SequenceInputError(f"length must be a positive integer, got {length}")
+    if n and (lengths == length).all():
+        return sc.codes.reshape(n, length)
+    out = np.full((n, length), 4, dtype=np.uint8)
+    crop = np.maximum(lengths - length, 0) // 2
+    pad = np.maximum(length - lengths, 0) // 2
+    keep = np.minimum(lengths, length)
+    # every kept base: record index and position inside the output row
+    rows = np.repeat(np.arange(n), keep)
+    offs = np.arange(int(keep.sum())) - np.repeat(np.cumsum(keep) - keep, keep)
+    src = np.repeat(sc.starts + crop, keep) + offs
+    out[rows, np.repeat(pad, keep) + offs] = sc.codes[src]
+    return out
+
+
+def one_hot_encode(X: SequencesLike, length: int | None = None, dtype=np.float32) -> np.ndarray:
+    """One-hot encode sequences to shape (n, 4, length), channels A, C, G, T.
+
+    ``N`` (and IUPAC codes) give an all-zero column.  See the module docstring
+    for the fixed-length policy.
+    """
+    codes = fixed_length_codes(sequence_codes(X), length)
+    out = np.empty((codes.shape[0], 4, codes.shape[1]), dtype=dtype)
+    for c in range(4):
+        np.copyto(out[:, c, :], codes == c, casting="unsafe")
+    return out
+
+
+def tokenize(X: SequencesLike, length: int | None = None) -> np.ndarray:
+    """Integer tokens with the Enhancer-LSTMAtt alphabet A=0, T=1, C=2, G=3, N=4.
+
+    Returns an int64 array of shape (n, length); see the fixed-length policy.
+    """
+    return _LSTMATT_TOKENS[fixed_length_codes(sequence_codes(X), length)]
+
+
+class _SequenceTransformer(TransformerMixin, BaseEstimator):
+    """Shared scikit-learn plumbing: stateless transformers over sequences."""
+
+    def fit(self, X, y=None):
+        self._validate_params_here()
+        sc = sequence_codes(X)
+        self.n_features_in_ = 1
+        self._fit_codes(sc)
+        return self
+
+    def _validate_params_here(self):
+        pass
+
+    def _fit_codes(self, sc):
+        pass
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = False
+        return tags
+
+
+class OneHotEncoder(_SequenceTransformer):
+    """One-hot encode DNA to float32 arrays of shape (n, 4, length).
+
+    Parameters
+    ----------
+    length : int or None, default=None
+        Output length.  Longer sequences are centre-cropped and shorter ones
+        padded with N (all-zero columns).  None: every sequence must have the
+        length of the first one seen in ``transform``.
+    flatten : bool, default=False
+        Return (n, 4 * length) instead, for estimators expecting 2-D input.
+
+    Examples
+    --------
+    >>> OneHotEncoder().fit_transform(["ACGTN"]).shape
+    (1, 4, 5)
+    """
+
+    def __init__(self, length: int | None = None, flatten: bool = False):
+        self.length = length
+        self.flatten = flatten
+
+    def transform(self, X) -> np.ndarray:
+        x = one_hot_encode(X, self.length)
+        return x.reshape(len(x), -1) if self.flatten else x
+
+
+class SequenceTokenizer(_SequenceTransformer):
+    """Integer tokens A=0, T=1, C=2, G=3, N=4 (the Enhancer-LSTMAtt alphabet).
+
+    Parameters
+    ----------
+    length : int or None, default=None
+        Output length (centre crop / N pad); None requires equal lengths.
+    """
+
+    def __init__(self, length: int | None = None):
+        self.length = length
+
+    def transform(self, X) -> np.ndarray:
+        return tokenize(X, self.length)
+
+
+# ----------------------------------------------------------------------------- k-mers
+
+
+def _kmer_rc_index(k: int) -> np.ndarray:
+    """Index of the reverse complement of every k-mer (2-bit codes, A=0 C=1 G=2 T=3)."""
+    idx = np.arange(4**k, dtype=np.int64)
+    rc = np.zeros_like(idx)
+    for j in range(k):
+        digit = (idx >> (2 * j)) & 3
+        rc |= (3 - digit) << (2 * (k - 1 - j))
+    return rc
+
+
+def _kmer_names(k: int) -> np.ndarray:
+    return np.asarray(["".join(p) for p in itertools.product(ALPHABET, repeat=k)], dtype=object)
+
+
+def kmer_counts(sc: SequenceCodes, k: int) -> sp.csr_matrix:
+    """Count every k-mer of each sequence: CSR of shape (n, 4**k), int64.
+
+    k-mers containing N are skipped.  Vectorised over the flat code array.
+    """
+    n = len(sc)
+    codes = sc.codes.astype(np.int64)
+    total = codes.size
+    if total < k:
+        return sp.csr_matrix((n, 4**k), dtype=np.int64)
+    m = total - k + 1
+    index = np.zeros(m, dtype=np.int64)
+    has_n = np.zeros(m, dtype=bool)
+    for j in range(k):
+        window = codes[j : j + m]
+        index = (index << 2) | (window & 3)
+        has_n |= window == 4
+    rows = np.repeat(np.arange(n), sc.lengths)[:m]
+    ends = np.repeat(sc.starts + sc.lengths, sc.lengths)[:m]
+    valid = (~has_n) & (np.arange(m) + k <= ends)
+    mat = sp.csr_matrix(
+        (np.ones(int(valid.sum()), dtype=np.int64), (rows[valid], index[valid])), shape=(n, 4**k)
+    )
+    mat.sum_duplicates()
+    return mat
+
+
+class KmerSpectrum(_SequenceTransformer):
+    """k-mer spectrum features (counts or normalised frequencies), sparse.
+
+    Parameters
+    ----------
+    k : int or tuple of int, default=3
+        A k, or an inclusive range ``(k_min, k_max)``; features of every k are
+        stacked side by side.
+    canonical : bool, default=False
+        Merge each k-mer with its reverse complement (one column per pair,
+        named by the lexicographically smaller one).
+    norm : {None, "l1", "l2"}, default=None
+        Normalise each row (per k block for "l1": frequencies within each k).
+    dtype : numpy dtype, default=np.float64
+        Output dtype.
+
+    Attributes
+    ----------
+    feature_names_ : ndarray of str
+        The k-mer of each column.
+    """
+
+    def __init__(self, k=3, canonical: bool = False, norm: str | None = None, dtype=np.float64):
+        self.k = k
+        self.canonical = canonical
+        self.norm = norm
+        self.dtype = dtype
+
+    def _ks(self) -> list[int]:
+        k = self.k
+        if isinstance(k, (int, np.integer)):
+            ks = [int(k)]
+        elif isinstance(k, (tuple, list)) and len(k) == 2:
+            ks = list(range(int(k[0]), int(k[1]) + 1))
+        else:
+            raise ValueError(f"k must be an int or a (k_min, k_max) pair, got {k!r}")
+        if not ks or min(ks) < 1 or max(ks) > 12:
+            raise ValueError(f"k must lie in 1..12, got {k!r}")
+        if self.norm not in (None, "l1", "l2"):
+            raise ValueError(f"norm must be None, 'l1' or 'l2', got {self.norm!r}")
+        return ks
+
+    def _columns(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(column of every k-mer, index of the k-mer naming each column)."""
+        if not self.canonical:
+            idx = np.arange(4**k)
+            return idx, idx
+        rep = np.minimum(np.arange(4**k), _kmer_rc_index(k))
+        kept, col = np.unique(rep, return_inverse=True)
+        return col, kept
+
+    def _validate_params_here(self):
+        self._ks()
+
+    def _fit_codes(self, sc):
+        names = []
+        for k in self._ks():
+            names.append(_kmer_names(k)[self._columns(k)[1]])
+        self.feature_names_ = np.concatenate(names)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        if not hasattr(self, "feature_names_"):
+            self._fit_codes(None)
+        return self.feature_names_.copy()
+
+    def transform(self, X) -> sp.csr_matrix:
+        sc = sequence_codes(X)
+        blocks = []
+        for k in self._ks():
+            counts = kmer_counts(sc, k)
+            col, kept = self._columns(k)
+            if self.canonical:
+                merge = sp.csr_matrix(
+                    (np.ones(4**k), (np.arange(4**k), col)), shape=(4**k, len(kept))
+                )
+                counts = counts @ merge
+            block = counts.astype(self.dtype)
+            if self.norm == "l1":
+                block = _sk_normalize(block, norm="l1")
+            blocks.append(block)
+        out = sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0].tocsr()
+        if self.norm == "l2":
+            out = _sk_normalize(out, norm="l2")
+        return out.astype(self.dtype)

@@ -1,0 +1,57 @@
+"""Exceptions raised on bad sequence input, labels or model files.
+
+Every error about user input derives from :class:`SequenceInputError`, itself a
+:class:`ValueError`, so ``except ValueError`` keeps working for callers that do
+not care about the detail.  Messages name the record (FASTA id or position in
+the input) and the offending value.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SequenceInputError",
+    "EmptyInputError",
+    "NotFastaError",
+    "EmptySequenceError",
+    "DuplicateIdError",
+    "InvalidCharacterError",
+    "MissingLabelError",
+    "SingleClassError",
+    "ModelFileError",
+]
+
+
+class SequenceInputError(ValueError):
+    """Base class of every error about sequences, labels or their files."""
+
+
+class EmptyInputError(SequenceInputError):
+    """A file or array holds no sequence at all."""
+
+
+class NotFastaError(SequenceInputError):
+    """A file that should be FASTA is not (no ``>`` header, binary content...)."""
+
+
+class EmptySequenceError(SequenceInputError):
+    """A record has a header but no bases."""
+
+
+class DuplicateIdError(SequenceInputError):
+    """Two records share one identifier."""
+
+
+class InvalidCharacterError(SequenceInputError):
+    """A sequence holds a character that is neither a base nor an IUPAC code."""
+
+
+class MissingLabelError(SequenceInputError):
+    """A sequence has no label in the label table (or a label has no sequence)."""
+
+
+class SingleClassError(SequenceInputError):
+    """Training data holds fewer than two classes."""
+
+
+class ModelFileError(ValueError):
+    """A model file is unreadable, truncated, unsafe or of an incompatible version."""
