@@ -1,0 +1,1 @@
+"""Subcommands of ``enhancer-sk`` (one module each; see :mod:`enhancer_sk.cli`)."""

@@ -1,0 +1,160 @@
+"""Scores of the enhancer papers: Sn, Sp, Acc, MCC, AUC (and AUPRC).
+
+* :func:`sensitivity_score` / :func:`specificity_score`: recall of the positive
+  and of the negative class.
+* :data:`SCORING`: a dict of scorers for ``cross_validate(..., scoring=SCORING)``.
+* :func:`paper_scores`: the paper-style row from labels and scores.
+* :func:`format_table`: rows of scores as an aligned text table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    confusion_matrix,
+    make_scorer,
+    matthews_corrcoef,
+    recall_score,
+    roc_auc_score,
+)
+
+__all__ = [
+    "PAPER_COLUMNS",
+    "SCORING",
+    "confusion_counts",
+    "format_table",
+    "paper_scores",
+    "sensitivity_score",
+    "specificity_score",
+]
+
+#: Column order of the papers' tables.
+PAPER_COLUMNS = ("Sn", "Sp", "Acc", "MCC", "AUC")
+
+
+def _positive_label(y_true, pos_label):
+    if pos_label is not None:
+        return pos_label
+    labels = np.unique(y_true)
+    return labels[-1]
+
+
+def sensitivity_score(y_true, y_pred, *, pos_label=None) -> float:
+    """Sensitivity (recall of the positive class), TP / (TP + FN).
+
+    ``pos_label`` defaults to the larger label (1 for 0/1 labels).
+    """
+    pos = _positive_label(y_true, pos_label)
+    return float(recall_score(np.asarray(y_true) == pos, np.asarray(y_pred) == pos, zero_division=0.0))
+
+
+def specificity_score(y_true, y_pred, *, pos_label=None) -> float:
+    """Specificity (recall of the negative class), TN / (TN + FP)."""
+    pos = _positive_label(y_true, pos_label)
+    return float(recall_score(np.asarray(y_true) != pos, np.asarray(y_pred) != pos, zero_division=0.0))
+
+
+#: Scorers for ``cross_validate``: sensitivity, specificity, accuracy, MCC, AUROC, AUPRC.
+SCORING: dict = {
+    "Sn": make_scorer(sensitivity_score),
+    "Sp": make_scorer(specificity_score),
+    "Acc": make_scorer(accuracy_score),
+    "MCC": make_scorer(matthews_corrcoef),
+    "AUC": "roc_auc",
+    "AUPRC": "average_precision",
+}
+
+
+def confusion_counts(y_true, y_pred, *, pos_label=None) -> dict[str, int]:
+    """TP, FN, TN, FP as a dict."""
+    pos = _positive_label(y_true, pos_label)
+    t = np.asarray(y_true) == pos
+    p = np.asarray(y_pred) == pos
+    tn, fp, fn, tp = confusion_matrix(t, p, labels=[False, True]).ravel()
+    return {"TP": int(tp), "FN": int(fn), "TN": int(tn), "FP": int(fp)}
+
+
+def paper_scores(y_true, y_score, *, threshold: float = 0.5, pos_label=None, auprc: bool = False) -> dict:
+    """The paper-style row: Sn, Sp, Acc, MCC, AUC (and optionally AUPRC).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        True labels (binary).
+    y_score : array-like of shape (n,)
+        Score of the positive class: a probability (use ``threshold=0.5``) or a
+        decision value (use ``threshold=0``).
+    threshold : float, default=0.5
+        A sequence is called positive when its score is > threshold.
+    pos_label : label, default=None
+        The positive class (default: the larger label).
+    auprc : bool, default=False
+        Also return the area under the precision-recall curve.
+
+    Returns
+    -------
+    dict
+        ``{"Sn", "Sp", "Acc", "MCC", "AUC"[, "AUPRC"]}`` as floats.
+    """
+    y_true = np.asarray(y_true)
+    y_score = np.asarray(y_score, dtype=float)
+    pos = _positive_label(y_true, pos_label)
+    t = y_true == pos
+    p = y_score > threshold
+    row = {
+        "Sn": sensitivity_score(t, p, pos_label=True),
+        "Sp": specificity_score(t, p, pos_label=True),
+        "Acc": float(accuracy_score(t, p)),
+        "MCC": float(matthews_corrcoef(t, p)),
+        "AUC": float(roc_auc_score(t, y_score)) if 0 < t.sum() < len(t) else float("nan"),
+    }
+    if auprc:
+        row["AUPRC"] = float(average_precision_score(t, y_score)) if t.any() else float("nan")
+    return row
+
+
+def format_table(
+    rows: Mapping[str, Mapping[str, float]] | Sequence[Mapping[str, object]],
+    columns: Sequence[str] | None = None,
+    *,
+    index_name: str = "model",
+    digits: int = 3,
+) -> str:
+    """Format score rows as an aligned text (Markdown-compatible) table.
+
+    ``rows`` is either ``{name: {column: value}}`` or a list of dicts (then the
+    first column is ``index_name``).  Values that are ``(mean, std)`` pairs print
+    as ``mean ± std``.
+    """
+    if isinstance(rows, Mapping):
+        records = [{index_name: name, **vals} for name, vals in rows.items()]
+    else:
+        records = [dict(r) for r in rows]
+    if columns is None:
+        columns = []
+        for r in records:
+            for c in r:
+                if c not in columns:
+                    columns.append(c)
+    else:
+        columns = [index_name, *[c for c in columns if c != index_name]] if records and index_name in records[0] else list(columns)
+
+    def cell(v) -> str:
+        if isinstance(v, tuple) and len(v) == 2:
+            return f"{v[0]:.{digits}f} ± {v[1]:.{digits}f}"
+        if isinstance(v, (float, np.floating)):
+            return f"{v:.{digits}f}"
+        return str(v)
+
+    body = [[cell(r.get(c, "")) for c in columns] for r in records]
+    widths = [max(len(str(c)), *(len(b[i]) for b in body)) if body else len(str(c)) for i, c in enumerate(columns)]
+    lines = [
+        "| " + " | ".join(str(c).ljust(w) for c, w in zip(columns, widths)) + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
+    lines += ["| " + " | ".join(b[i].ljust(w) for i, w in enumerate(widths)) + " |" for b in body]
+    return "\n".join(lines)
