@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-# from .datasets import load_ienhancer2l, make_synthetic_enhancers
+from .datasets import load_ienhancer2l, make_synthetic_enhancers
 from .sequences import read_fasta
 
 __all__ = [
