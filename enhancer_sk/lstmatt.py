@@ -1,0 +1,499 @@
+"""Enhancer-LSTMAtt (Huang et al., Biomolecules 2022) in PyTorch, as a scikit-learn estimator.
+
+The network is the one the authors trained (their Keras notebook; see
+``<data>/enhancer_lstmatt_weights/README.md``)::
+
+    tokens (A=0 T=1 C=2 G=3 N=4) -> Embedding(5, 32) -+-> ResNet branch ------------------+
+                                                       +-> 2 x Bi-LSTM(32) -> attention ----+
+    concatenate [attention (64), ResNet (64)] -> Dense(16, ReLU) -> Dense(1)  (a logit)
+
+* ResNet branch: Conv1d(32, 8, same) BN ReLU MaxPool(2, stride 1); a down-sampling
+  block (main Conv(64, 8, stride 2) BN ReLU Conv(64, 8, same) BN; shortcut
+  Conv(64, 8, stride 2) without BN; add, ReLU); two identity blocks (Conv BN ReLU
+  Conv BN, add input, ReLU); global max pooling.
+* Recurrent branch: two stacked bidirectional LSTMs returning sequences, then the
+  authors' feed-forward attention ``e_t = tanh(h_t . w + b_t)`` with one bias per
+  position, ``a = exp(e) / (sum_t exp(e_t) + 1e-7)``, output ``sum_t a_t h_t``,
+  dropout.
+
+Keras details kept: BatchNorm ``eps=1e-3`` and ``momentum=0.99`` (torch 0.01),
+``same`` padding of even kernels puts the extra zero on the right, Glorot-uniform
+kernels, orthogonal recurrent kernels, forget-gate bias 1, embeddings
+uniform(-0.05, 0.05).
+
+Because the attention has one bias per position, the network has a fixed input
+length (``sequence_length``, default 200).  Sequences of another length are
+centre-cropped or padded with ``N`` (token 4) to that length, the policy of
+:func:`enhancer_sk.encoding.fixed_length_codes`.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
+from torch import nn
+
+from .encoding import tokenize
+from .neural_net import SequenceNetClassifier
+from .sequences import is_sequence_path
+from .threads import limit_threads
+
+__all__ = ["EnhancerLSTMAtt", "EnhancerLSTMAttClassifier", "PaperBCELoss", "fit_token_length"]
+
+#: Token of ``N`` (and padding) in the Enhancer-LSTMAtt alphabet A=0 T=1 C=2 G=3 N=4.
+N_TOKEN = 4
+
+
+# --------------------------------------------------------------------------- module
+
+
+def _same_pad(kernel_size: int) -> tuple[int, int]:
+    """Keras / TensorFlow ``same`` padding for stride 1: the extra zero goes right."""
+    total = kernel_size - 1
+    return total // 2, total - total // 2
+
+
+class _ConvBN(nn.Module):
+    """Conv1d followed by BatchNorm1d (Keras defaults), ``same`` or ``valid`` padding."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, same=True, bn=True):
+        super().__init__()
+        self.pad = _same_pad(kernel_size) if same else (0, 0)
+        self.conv = nn.Conv1d(in_channels, out_channels, kernel_size, stride=stride)
+        self.bn = nn.BatchNorm1d(out_channels, eps=1e-3, momentum=0.01) if bn else None
+
+    def forward(self, x):
+        if self.pad != (0, 0):
+            x = F.pad(x, self.pad)
+        x = self.conv(x)
+        return self.bn(x) if self.bn is not None else x
+
+
+class _DownBlock(nn.Module):
+    """Residual block that halves the length: valid stride-2 convs on both paths."""
+
+    def __init__(self, in_channels, filters, kernel_size):
+        super().__init__()
+        self.conv1 = _ConvBN(in_channels, filters, kernel_size, stride=2, same=False)
+        self.conv2 = _ConvBN(filters, filters, kernel_size)
+        self.shortcut = _ConvBN(in_channels, filters, kernel_size, stride=2, same=False, bn=False)
+
+    def forward(self, x):
+        y = self.conv2(F.relu(self.conv1(x)))
+        return F.relu(y + self.shortcut(x))
+
+
+class _IdentityBlock(nn.Module):
+    """Residual block with an identity shortcut."""
+
+    def __init__(self, filters, kernel_size):
+        super().__init__()
+        self.conv1 = _ConvBN(filters, filters, kernel_size)
+        self.conv2 = _ConvBN(filters, filters, kernel_size)
+
+    def forward(self, x):
+        return F.relu(self.conv2(F.relu(self.conv1(x))) + x)
+
+
+class EnhancerLSTMAtt(nn.Module):
+    """The Enhancer-LSTMAtt network: tokens (n, L) int64 -> logits (n,).
+
+    Parameters
+    ----------
+    sequence_length : int, default=200
+        Input length L (the attention has one bias per position).
+    n_tokens : int, default=5
+        Vocabulary size (A, T, C, G, N).
+    embedding_dim : int, default=32
+    conv_filters : int, default=32
+        Filters of the first convolution.
+    res_filters : int, default=64
+        Filters of the residual blocks (the ResNet branch's output size).
+    kernel_size : int, default=8
+        Kernel of every convolution.
+    n_identity_blocks : int, default=2
+    lstm_units : int, default=32
+        Units per direction of each Bi-LSTM (output 2 * lstm_units).
+    lstm_layers : int, default=2
+    dense_units : int, default=16
+    dropout : float, default=0.5
+        Dropout on the attention output.
+    """
+
+    def __init__(
+        self,
+        sequence_length: int = 200,
+        n_tokens: int = 5,
+        embedding_dim: int = 32,
+        conv_filters: int = 32,
+        res_filters: int = 64,
+        kernel_size: int = 8,
+        n_identity_blocks: int = 2,
+        lstm_units: int = 32,
+        lstm_layers: int = 2,
+        dense_units: int = 16,
+        dropout: float = 0.5,
+    ):
+        super().__init__()
+        sizes = {
+            "sequence_length": sequence_length,
+            "n_tokens": n_tokens,
+            "embedding_dim": embedding_dim,
+            "conv_filters": conv_filters,
+            "res_filters": res_filters,
+            "kernel_size": kernel_size,
+            "lstm_units": lstm_units,
+            "lstm_layers": lstm_layers,
+            "dense_units": dense_units,
+        }
+        for name, value in sizes.items():
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"module__{name} must be a positive integer, got {value!r}")
+        if not isinstance(n_identity_blocks, (int, np.integer)) or n_identity_blocks < 0:
+            raise ValueError(f"module__n_identity_blocks must be an integer >= 0, got {n_identity_blocks!r}")
+        if not 0.0 <= float(dropout) < 1.0:
+            raise ValueError(f"module__dropout must be in [0, 1), got {dropout!r}")
+        pooled = sequence_length - 1  # MaxPool(2, stride 1)
+        if (pooled - kernel_size) // 2 + 1 < 1:
+            raise ValueError(
+                f"module__sequence_length={sequence_length} is too short for module__kernel_size="
+                f"{kernel_size}: the stride-2 valid convolution needs at least {kernel_size + 1} positions"
+            )
+        self.sequence_length = int(sequence_length)
+        self.embedding = nn.Embedding(n_tokens, embedding_dim)
+        self.stem = _ConvBN(embedding_dim, conv_filters, kernel_size)
+        self.down = _DownBlock(conv_filters, res_filters, kernel_size)
+        self.identity = nn.ModuleList(_IdentityBlock(res_filters, kernel_size) for _ in range(n_identity_blocks))
+        self.lstm = nn.LSTM(embedding_dim, lstm_units, num_layers=lstm_layers, bidirectional=True)
+        self.attention_weight = nn.Parameter(torch.empty(2 * lstm_units))
+        self.attention_bias = nn.Parameter(torch.empty(sequence_length))
+        self.dropout = nn.Dropout(dropout)
+        self.dense = nn.Linear(2 * lstm_units + res_filters, dense_units)
+        self.output = nn.Linear(dense_units, 1)
+        self.reset_parameters()
+
+    @torch.no_grad()
+    def reset_parameters(self) -> None:
+        """Keras initialisers: Glorot-uniform kernels, zero biases, orthogonal recurrent kernels."""
+        nn.init.uniform_(self.embedding.weight, -0.05, 0.05)
+        for m in self.modules():
+            if isinstance(m, (nn.Conv1d, nn.Linear)):
+                # Keras Glorot fans of a (k, in, out) kernel: k * in and k * out
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.BatchNorm1d):
+                m.reset_parameters()
+        h = self.lstm.hidden_size
+        for name, p in self.lstm.named_parameters():
+            if name.startswith("weight_ih"):
+                nn.init.xavier_uniform_(p)  # Keras: Glorot-uniform kernel (in, 4h)
+            elif name.startswith("weight_hh"):
+                nn.init.orthogonal_(p)  # Keras: orthogonal recurrent kernel (h, 4h)
+            elif name.startswith("bias_ih"):
+                nn.init.zeros_(p)
+                p[h : 2 * h] = 1.0  # unit_forget_bias
+            elif name.startswith("bias_hh"):
+                nn.init.zeros_(p)
+        # Keras Glorot-uniform of a 1-D weight: fan_in = fan_out = its size
+        bound = float(np.sqrt(3.0 / self.attention_weight.numel()))
+        nn.init.uniform_(self.attention_weight, -bound, bound)
+        nn.init.zeros_(self.attention_bias)
+
+    # -- branches ---------------------------------------------------------------------------
+    def _resnet(self, emb_ncl: torch.Tensor) -> torch.Tensor:
+        x = F.relu(self.stem(emb_ncl))
+        x = F.max_pool1d(x, kernel_size=2, stride=1)
+        x = self.down(x)
+        for block in self.identity:
+            x = block(x)
+        return x.amax(dim=2)
+
+    def _recurrent(self, emb_lnc: torch.Tensor) -> torch.Tensor:
+        """Bi-LSTM outputs, time-major (L, n, 2h)."""
+        out, _ = self.lstm(emb_lnc)
+        return out
+
+    def _attention_scores(self, h_lnc: torch.Tensor) -> torch.Tensor:
+        """Attention weights a, shape (L, n) (time-major)."""
+        e = torch.tanh(torch.matmul(h_lnc, self.attention_weight) + self.attention_bias[:, None])
+        ex = torch.exp(e)
+        return ex / (ex.sum(dim=0, keepdim=True) + 1e-7)
+
+    def _embed(self, tokens: torch.Tensor):
+        if tokens.dim() != 2 or tokens.shape[1] != self.sequence_length:
+            raise ValueError(
+                f"expected tokens of shape (n, {self.sequence_length}), got {tuple(tokens.shape)}"
+            )
+        tokens = tokens.long()
+        # time-major embedding for the LSTM, channels-first copy for the convolutions
+        emb_lnc = self.embedding(tokens.t())
+        emb_ncl = emb_lnc.permute(1, 2, 0)
+        return emb_lnc, emb_ncl
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        emb_lnc, emb_ncl = self._embed(tokens)
+        h = self._recurrent(emb_lnc)
+        a = self._attention_scores(h)
+        att = (a.unsqueeze(2) * h).sum(dim=0)
+        features = torch.cat([self.dropout(att), self._resnet(emb_ncl)], dim=1)
+        return self.output(F.relu(self.dense(features))).squeeze(1)
+
+    @torch.no_grad()
+    def attention(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Attention weights per position, shape (n, L)."""
+        emb_lnc, _ = self._embed(tokens)
+        return self._attention_scores(self._recurrent(emb_lnc)).t()
+
+
+# --------------------------------------------------------------------------- losses
+
+
+class PaperBCELoss(nn.BCEWithLogitsLoss):
+    """The authors' training loss: BCE-with-logits applied to the *sigmoid* output.
+
+    Their Keras model ends in a sigmoid and was compiled with
+    ``BinaryCrossentropy(from_logits=True)``, so the sigmoid is applied twice.
+    Kept for reproducing the paper; ``loss="bce"`` is the correct loss.
+    """
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:  # noqa: A002
+        return super().forward(torch.sigmoid(input), target)
+
+
+LOSSES = {"bce": nn.BCEWithLogitsLoss, "paper": PaperBCELoss}
+
+
+def fit_token_length(tokens: np.ndarray, length: int) -> np.ndarray:
+    """Centre-crop / N-pad an (n, L) token matrix to ``length`` columns.
+
+    Same policy as :func:`enhancer_sk.encoding.fixed_length_codes`: a longer
+    row loses ``(L - length) // 2`` tokens on the left and the rest on the right;
+    a shorter one gets ``(length - L) // 2`` ``N`` tokens on the left.
+    """
+    tokens = np.asarray(tokens)
+    n, cur = tokens.shape
+    if cur == length:
+        return tokens
+    if cur > length:
+        left = (cur - length) // 2
+        return tokens[:, left : left + length]
+    out = np.full((n, length), N_TOKEN, dtype=tokens.dtype)
+    left = (length - cur) // 2
+    out[:, left : left + cur] = tokens
+    return out
+
+
+# --------------------------------------------------------------------------- estimator
+
+
+def _index_accuracy(net, X, y):
+    """Validation accuracy on the encoded 0/1 targets (works for any label values)."""
+    proba = net.predict_proba(X)[:, 1]
+    y = np.asarray(y if not isinstance(y, torch.Tensor) else y.cpu().numpy())
+    return float(np.mean((proba > net.threshold) == (y > 0.5)))
+
+
+class EnhancerLSTMAttClassifier(SequenceNetClassifier):
+    """Enhancer-LSTMAtt as a scikit-learn / skorch binary classifier.
+
+    Parameters
+    ----------
+    module : nn.Module class, default=EnhancerLSTMAtt
+        Architecture sizes are ``module__*`` parameters (``module__sequence_length``,
+        ``module__embedding_dim``, ``module__conv_filters``, ``module__res_filters``,
+        ``module__kernel_size``, ``module__n_identity_blocks``, ``module__lstm_units``,
+        ``module__lstm_layers``, ``module__dense_units``, ``module__dropout``), so
+        ``GridSearchCV`` can tune them.
+    loss : {"bce", "paper"}, default="bce"
+        ``"bce"``: binary cross-entropy on the logit.  ``"paper"``: the authors'
+        BCE-with-logits on the sigmoid output (see :class:`PaperBCELoss`).
+    criterion : torch loss class or None, default=None
+        Overrides ``loss`` when given.
+    optimizer : torch optimizer class, default=torch.optim.Adam
+    lr : float, default=1e-4
+        Adam learning rate (the paper's).
+    max_epochs : int, default=30
+    batch_size : int, default=64
+    train_split : callable or None, default=skorch ValidSplit(5, stratified=True)
+        Validation split for ``valid_loss`` / early stopping (None: no validation).
+    callbacks : list or None
+        skorch callbacks, e.g. ``EarlyStopping(patience=5, load_best=True)`` or
+        ``LRScheduler(...)``.
+    random_state : int or None, default=None
+        Seeds initialisation, shuffling and dropout (bitwise-reproducible on the
+        CPU for a given ``threads``).
+    threads : int or None, default=None
+        Torch threads during fit / predict; None: ``GALAXY_SLOTS`` or the CPUs
+        available to the process.
+    verbose : int, default=0
+        1 prints the skorch epoch log.
+    **kwargs
+        Any other skorch ``NeuralNet`` parameter.
+
+    Examples
+    --------
+    >>> from enhancer_sk import EnhancerLSTMAttClassifier  # doctest: +SKIP
+    >>> clf = EnhancerLSTMAttClassifier(max_epochs=20, random_state=0).fit(X, y)  # doctest: +SKIP
+    >>> clf.predict_proba(X_test)[:, 1]  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        module=EnhancerLSTMAtt,
+        *args,
+        loss: str = "bce",
+        criterion=None,
+        optimizer=torch.optim.Adam,
+        lr: float = 1e-4,
+        max_epochs: int = 30,
+        batch_size: int = 64,
+        random_state=None,
+        threads: int | None = None,
+        verbose: int = 0,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            *args,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            random_state=random_state,
+            threads=threads,
+            verbose=verbose,
+            **kwargs,
+        )
+        self.loss = loss
+
+    @property
+    def _default_callbacks(self):
+        return [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+            ("valid_acc", EpochScoring(_index_accuracy, name="valid_acc", lower_is_better=False)),
+            ("print_log", PrintLog()),
+        ]
+
+    # -- parameters ---------------------------------------------------------------------
+    @property
+    def sequence_length_(self) -> int:
+        """Input length of the network (``module__sequence_length``, default 200)."""
+        if hasattr(self, "module_") and hasattr(self.module_, "sequence_length"):
+            return int(self.module_.sequence_length)
+        return int(getattr(self, "module__sequence_length", 200))
+
+    def initialize_criterion(self):
+        """Criterion from ``loss`` unless ``criterion`` is given explicitly."""
+        if self.criterion is None:
+            if self.loss not in LOSSES:
+                close = difflib.get_close_matches(str(self.loss), LOSSES, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {self.loss!r}{hint}")
+            kwargs = self.get_params_for("criterion")
+            self.criterion_ = LOSSES[self.loss](**kwargs)
+            return self
+        return super().initialize_criterion()
+
+    # -- encoding ---------------------------------------------------------------------------
+    def encode(self, X) -> np.ndarray:
+        """Tokens (n, sequence_length) int64 from strings / FASTA path / a token array.
+
+        Sequences (and token rows) of another length are centre-cropped or
+        padded with N to ``sequence_length``.
+        """
+        length = self.sequence_length_
+        if self._is_encoded(X):
+            tokens = X.cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
+            if tokens.ndim != 2:
+                raise ValueError(
+                    f"an encoded X must be a 2-D token array (n, length) with A=0 T=1 C=2 G=3 N=4, "
+                    f"got shape {tokens.shape}"
+                )
+            if tokens.dtype.kind == "f":
+                if not np.array_equal(tokens, np.round(tokens)):
+                    raise ValueError("an encoded X must hold integer tokens 0..4, got non-integer floats")
+            tokens = tokens.astype(np.int64)
+            if tokens.size and (tokens.min() < 0 or tokens.max() > N_TOKEN):
+                raise ValueError(
+                    f"tokens must lie in 0..{N_TOKEN} (A=0 T=1 C=2 G=3 N=4), "
+                    f"got values in {tokens.min()}..{tokens.max()}"
+                )
+            return np.ascontiguousarray(fit_token_length(tokens, length))
+        if not is_sequence_path(X) and isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1:
+            X = X[:, 0]
+        return tokenize(X, length)
+
+    # -- prediction --------------------------------------------------------------------------
+    def evaluation_step(self, batch, training=False):
+        """Forward pass; without gradients (``torch.inference_mode``) when not training."""
+        if training:
+            return super().evaluation_step(batch, training=True)
+        self.check_is_fitted()
+        xi = batch[0] if isinstance(batch, (tuple, list)) else batch
+        self._set_training(False)
+        with torch.inference_mode():
+            return self.infer(xi)
+
+    def infer_logits(self, xb) -> np.ndarray:
+        """Logits of one batch in evaluation mode, as float32 NumPy."""
+        self._set_training(False)
+        with torch.inference_mode():
+            out = self.infer(xb)
+        return out.cpu().numpy().astype(np.float32, copy=False)
+
+    def attention_weights(self, X) -> np.ndarray:
+        """Attention per position for each sequence, shape (n, sequence_length), rows sum to ~1.
+
+        Positions refer to the centre-cropped / N-padded input.
+        """
+        self.check_is_fitted()
+        Xe = self._encode_input(X)
+        out = []
+        with limit_threads(self.threads):
+            self._set_training(False)
+            for xb in self._iter_batches(Xe):
+                xb = torch.as_tensor(xb, device=self.device)
+                with torch.inference_mode():
+                    out.append(self.module_.attention(xb).cpu().numpy())
+        if not out:
+            return np.empty((0, self.sequence_length_), dtype=np.float32)
+        return np.concatenate(out).astype(np.float32, copy=False)
+
+    # -- the authors' weights --------------------------------------------------------------
+    @classmethod
+    def from_keras_weights(cls, path, **params) -> EnhancerLSTMAttClassifier:
+        """A fitted classifier holding the authors' trained Keras weights.
+
+        Parameters
+        ----------
+        path : str or Path
+            ``layer1.h5`` or ``layer2.h5`` of the Enhancer-LSTMAtt repository
+            (Keras 2 HDF5 weights, read with h5py; TensorFlow is not needed).
+        **params
+            Other estimator parameters (``threads``, ``batch_size`` ...).  The
+            architecture sizes are read from the file.
+
+        Returns
+        -------
+        EnhancerLSTMAttClassifier
+            Fitted, ``classes_ == [0, 1]``; ``predict_proba(X)[:, 1]`` is the
+            authors' sigmoid output.
+        """
+        from .keras_weights import keras_module_params, keras_state_dict, read_keras_weights
+
+        weights = read_keras_weights(path)
+        module_params = keras_module_params(weights)
+        params = {**{f"module__{k}": v for k, v in module_params.items()}, **params}
+        clf = cls(**params)
+        clf.initialize()
+        state = keras_state_dict(weights, clf.module_)
+        clf.module_.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+        clf.classes_ = np.array([0, 1])
+        return clf
