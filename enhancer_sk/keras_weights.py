@@ -74,7 +74,9 @@ def read_keras_weights(path: str | os.PathLike) -> OrderedDict[str, list[tuple[s
         for raw in f.attrs["layer_names"]:
             name = raw.decode() if isinstance(raw, bytes) else str(raw)
             group = f[name]
-            names = [n.decode() if isinstance(n, bytes) else str(n) for n in group.attrs.get("weight_names", [])]
+            names = [
+                n.decode() if isinstance(n, bytes) else str(n) for n in group.attrs.get("weight_names", [])
+            ]
             if not names:
                 continue
             arrays = []

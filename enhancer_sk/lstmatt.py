@@ -167,7 +167,9 @@ class EnhancerLSTMAtt(nn.Module):
         self.embedding = nn.Embedding(n_tokens, embedding_dim)
         self.stem = _ConvBN(embedding_dim, conv_filters, kernel_size)
         self.down = _DownBlock(conv_filters, res_filters, kernel_size)
-        self.identity = nn.ModuleList(_IdentityBlock(res_filters, kernel_size) for _ in range(n_identity_blocks))
+        self.identity = nn.ModuleList(
+            _IdentityBlock(res_filters, kernel_size) for _ in range(n_identity_blocks)
+        )
         self.lstm = nn.LSTM(embedding_dim, lstm_units, num_layers=lstm_layers, bidirectional=True)
         self.attention_weight = nn.Parameter(torch.empty(2 * lstm_units))
         self.attention_bias = nn.Parameter(torch.empty(sequence_length))
