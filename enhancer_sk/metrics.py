@@ -141,7 +141,7 @@ def format_table(
                 if c not in columns:
                     columns.append(c)
     else:
-        columns = [index_name, *[c for c in columns if c != index_name]] if records and index_name in records[0] else list(columns)
+        columns = list(columns)
 
     def cell(v) -> str:
         if isinstance(v, tuple) and len(v) == 2:

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from skorch import NeuralNetBinaryClassifier
 from sklearn.preprocessing import LabelEncoder
+from skorch import NeuralNetBinaryClassifier
 
 from .sequences import check_training_labels, is_sequence_path
 from .threads import limit_threads

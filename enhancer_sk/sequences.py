@@ -56,8 +56,8 @@ __all__ = [
     "write_fasta",
 ]
 
-PathLike = Union[str, os.PathLike]
-SequencesLike = Union[PathLike, Sequence[str], np.ndarray]
+PathLike = Union[str, os.PathLike]  # noqa: UP007 - runtime alias on Python 3.10
+SequencesLike = Union[PathLike, Sequence[str], np.ndarray]  # noqa: UP007
 
 #: Bases in the order of the internal codes 0..3 (N is code 4).
 ALPHABET = "ACGT"
@@ -478,7 +478,7 @@ def check_training_labels(y, *, n_samples: int | None = None) -> np.ndarray:
         raise SequenceInputError(f"{n_samples} sequences but {len(y)} labels")
     classes = np.unique(y)
     if len(classes) < 2:
-        only = f" (only {classes[0]!r})" if len(classes) else ""
+        only = f" (only {classes[0].item()!r})" if len(classes) else ""
         raise SingleClassError(
             f"training data must hold at least two classes, got {len(classes)}{only}"
         )

@@ -1,0 +1,42 @@
+"""Shared fixtures: the benchmark data home and small generated inputs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+_DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _data_home() -> Path | None:
+    env = os.environ.get("ENHANCER_SK_DATA")
+    if env:
+        return Path(env)
+    return None
+
+
+@pytest.fixture(scope="session")
+def data_home() -> Path:
+    """The folder of the real benchmark data (``$ENHANCER_SK_DATA``); skips when absent."""
+    home = _data_home()
+    if home is None or not home.is_dir():
+        pytest.skip(
+            "benchmark data not available: set ENHANCER_SK_DATA to the folder holding "
+            f"ienhancer2l/, enhancer_lstmatt_weights/ and gkm_reference/ (e.g. {_DEFAULT_SHARED})"
+        )
+    return home
+
+
+@pytest.fixture(scope="session")
+def data_path(data_home):
+    """``data_path(*parts)``: a path under the data home; skips the test when it is missing."""
+
+    def get(*parts: str) -> Path:
+        path = data_home.joinpath(*parts)
+        if not path.exists():
+            pytest.skip(f"{path} not present in ENHANCER_SK_DATA")
+        return path
+
+    return get

@@ -1,0 +1,36 @@
+"""The enhancer-sk command: version, demo, error handling."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from enhancer_sk import __version__
+from enhancer_sk.cli import main
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_demo_small(capsys):
+    assert main(["demo", "--n-samples", "120", "--cv", "3", "--seed", "1", "--threads", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert "| model" in out and "AUC" in out and "k-mer" in out
+    assert "[demo]" in err
+
+
+def test_console_script_module():
+    res = subprocess.run([sys.executable, "-m", "enhancer_sk", "--version"], capture_output=True, text=True)
+    assert res.returncode == 0 and __version__ in res.stdout
+
+
+def test_missing_subcommand(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([])
+    assert exit_.value.code == 2
