@@ -123,6 +123,11 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
         """Continue training on ``X``, ``y`` (labels must be the fitted ``classes_``)."""
+        if fit_params.get("_routing_method") == "fit":
+            # called by skorch's ``fit`` from our ``fit``: X and y are already encoded
+            with limit_threads(self.threads):
+                super().partial_fit(X, y, **fit_params)
+            return self
         Xe = self._encode_input(X)
         if not hasattr(self, "classes_inferred_"):
             ye = self._encode_labels(y, len(Xe))
