@@ -1,0 +1,24 @@
+"""Machine description printed by every benchmark (cores, threads, load, versions, date)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+
+
+def machine_info() -> str:
+    """One line describing where and when a benchmark ran."""
+    import numpy as np
+    import torch
+
+    from enhancer_sk import __version__
+    from enhancer_sk.threads import available_cpus
+
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"{datetime.datetime.now().isoformat(timespec='seconds')} | {platform.node()} | "
+        f"{platform.processor() or platform.machine()} | CPUs available {available_cpus()} | "
+        f"load avg {load} | python {platform.python_version()} | numpy {np.__version__} | "
+        f"torch {torch.__version__} (threads {torch.get_num_threads()}) | enhancer_sk {__version__}"
+    )
