@@ -140,13 +140,14 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
     def predict_proba(self, X) -> np.ndarray:
         """Probabilities of ``classes_[0]`` and ``classes_[1]``, shape (n, 2)."""
         Xe = self._encode_input(X)
-        with limit_threads(self.threads):
+        # fork_rng: torch's DataLoader draws a seed from the global RNG even when not shuffling
+        with limit_threads(self.threads), torch.random.fork_rng(devices=[]):
             return super().predict_proba(Xe)
 
     def decision_function(self, X) -> np.ndarray:
         """Logit of ``classes_[1]`` for each sequence, shape (n,)."""
         Xe = self._encode_input(X)
-        with limit_threads(self.threads):
+        with limit_threads(self.threads), torch.random.fork_rng(devices=[]):
             logits = [self.infer_logits(batch) for batch in self._iter_batches(Xe)]
         return np.concatenate(logits) if logits else np.empty(0, dtype=np.float32)
 
