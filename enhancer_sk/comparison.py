@@ -444,8 +444,11 @@ def compare_models(
         raise ValueError("the cross-validation splits must put every sample in one test fold")
 
     fold_scores, fit_time, score_time, oof_scores, oof_method = {}, {}, {}, {}, {}
-    for name, estimator in estimators.items():
+    for number, (name, estimator) in enumerate(estimators.items(), start=1):
         start = time.perf_counter()
+        if verbose:
+            print(f"[compare] ({number}/{len(estimators)}) {name}: fitting {len(splits)} folds ...",
+                  file=sys.stderr, flush=True)
         res = cross_validate(
             clone(estimator), X, y, cv=splits, scoring=scoring, n_jobs=n_jobs,
             return_estimator=True, error_score="raise",
@@ -464,7 +467,8 @@ def compare_models(
             summary = ", ".join(
                 f"{m} {np.nanmean(v):.3f}" for m, v in fold_scores[name].items() if m in ("AUC", "Acc", "MCC")
             )
-            print(f"[compare] {name}: {len(splits)} folds in {time.perf_counter() - start:.1f} s"
+            elapsed = time.perf_counter() - start
+            print(f"[compare] ({number}/{len(estimators)}) {name}: {len(splits)} folds in {elapsed:.1f} s"
                   + (f" ({summary})" if summary else ""), file=sys.stderr, flush=True)
 
     return ModelComparison(

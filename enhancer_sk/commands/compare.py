@@ -1,0 +1,230 @@
+"""``enhancer-sk compare``: cross-validate several models on the same folds; tables and figures.
+
+Reads labelled training sequences (one FASTA per class, a FASTA plus a label
+TSV, or the embedded synthetic data set), runs
+:func:`enhancer_sk.comparison.compare_models` and writes into the output
+folder (each file atomically):
+
+* ``fold_scores.tsv``: Sn, Sp, Acc, MCC, AUC, AUPRC and times of every model and fold;
+* ``summary.tsv``: mean and standard deviation over folds;
+* ``wilcoxon.tsv``: pairwise Wilcoxon signed-rank tests on the paired folds;
+* ``oof_scores.tsv``: every sequence's out-of-fold score from every model;
+* ``fold_scores.png``: boxplots of the fold scores;
+* ``roc_pr.png``: ROC and precision-recall curves of all models.
+
+The mean ± std table is also printed on stdout; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = ["MODEL_NAMES", "add_parser", "build_model", "run"]
+
+#: Model names the command knows, in the default display order.
+MODEL_NAMES = ("kmer", "gkm", "lstmatt", "deepenhancer", "gc")
+DEFAULT_MODELS = "kmer,gkm,deepenhancer,gc"
+
+
+def _with_supported(cls, params: dict):
+    """``cls(**params)`` keeping only the parameters ``cls`` takes (presets survive API growth)."""
+    accepted = inspect.signature(cls.__init__).parameters
+    takes_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
+    kept = {k: v for k, v in params.items() if k in accepted or (takes_kwargs and "__" in k)}
+    return cls(**kept)
+
+
+def _kmer(preset: str, seed: int, threads: int | None, length: int):
+    from ..kmersvm import KmerSVM
+
+    return KmerSVM(random_state=seed)
+
+
+def _gkm(preset: str, seed: int, threads: int | None, length: int):
+    from ..gkmsvm import GkmSVM
+
+    return _with_supported(GkmSVM, {"random_state": seed, "n_jobs": threads, "threads": threads})
+
+
+def _lstmatt(preset: str, seed: int, threads: int | None, length: int):
+    from ..lstmatt import EnhancerLSTMAttClassifier
+
+    params = {"random_state": seed, "threads": threads, "module__sequence_length": length}
+    if preset == "fast":  # small network, few epochs at a higher learning rate
+        params.update(max_epochs=10, lr=1e-3, module__lstm_units=16, module__lstm_layers=1,
+                      module__n_identity_blocks=1)
+    return EnhancerLSTMAttClassifier(**params)
+
+
+def _deepenhancer(preset: str, seed: int, threads: int | None, length: int):
+    from ..deepenhancer import DeepEnhancerCNN
+
+    params = {"random_state": seed, "threads": threads}
+    if preset == "fast":  # one window per sequence, narrower layers, few epochs
+        params.update(window=length, max_epochs=10, lr=1e-3, module__n_kernels_1=64,
+                      module__n_hidden_1=64, module__n_hidden_2=32)
+    return DeepEnhancerCNN(**params)
+
+
+def _gc(preset: str, seed: int, threads: int | None, length: int):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from ..encoding import GCContent
+
+    return make_pipeline(GCContent(), LogisticRegression())
+
+
+_BUILDERS: dict[str, tuple[str, Callable]] = {
+    "kmer": ("KmerSVM: RBF SVM on canonical 6-mer spectra", _kmer),
+    "gkm": ("GkmSVM: gapped k-mer SVM (l=11, k=7, d=3)", _gkm),
+    "lstmatt": ("EnhancerLSTMAttClassifier (fast preset: 1 Bi-LSTM layer, 10 epochs)", _lstmatt),
+    "deepenhancer": ("DeepEnhancerCNN 4conv2pool4norm (fast preset: 64 kernels, 10 epochs)", _deepenhancer),
+    "gc": ("GC content + logistic regression (composition-only floor)", _gc),
+}
+
+
+def build_model(name: str, *, preset: str = "fast", seed: int = 0, threads: int | None = None,
+                length: int = 200):
+    """A model by its command-line name with the given preset.
+
+    Parameters
+    ----------
+    name : {"kmer", "gkm", "lstmatt", "deepenhancer", "gc"}
+    preset : {"fast", "full"}
+        "fast": small networks and few epochs (minutes on 2 cores for ~1,000
+        sequences); "full": each estimator's own defaults.
+    seed : int
+        ``random_state`` of the model.
+    threads : int or None
+        Threads of the torch models (and ``n_jobs`` of GkmSVM).
+    length : int
+        Typical sequence length (input length of the networks).
+    """
+    if name not in _BUILDERS:
+        raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODEL_NAMES)}")
+    try:
+        return _BUILDERS[name][1](preset, seed, threads, length)
+    except ImportError as err:  # a model whose module is not installed / not yet available
+        raise ValueError(f"model {name!r} is not available: {err}") from err
+
+
+def _parse_models(text: str) -> list[str]:
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    if not names:
+        raise ValueError("--models is empty; give names such as kmer,gkm,deepenhancer,gc")
+    unknown = [n for n in names if n not in _BUILDERS]
+    if unknown:
+        raise ValueError(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODEL_NAMES)}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"--models names a model twice: {text!r}")
+    return names
+
+
+def _label(text: str):
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def _read_data(args):
+    """(X, y, ids, description) from the input options."""
+    from ..sequences import read_class_fastas, read_labelled_fasta
+
+    if args.class_fasta:
+        files = {}
+        for item in args.class_fasta:
+            label, sep, path = item.partition("=")
+            if not sep or not label or not path:
+                raise ValueError(f"--class-fasta expects LABEL=PATH, got {item!r}")
+            files[_label(label)] = path
+        if len(files) < 2:
+            raise ValueError("give --class-fasta once per class (at least two classes)")
+        ids, X, y = read_class_fastas(files)
+        return X, y, ids, f"{len(X)} sequences from {len(files)} FASTA files"
+    if args.fasta:
+        if not args.labels:
+            raise ValueError("--fasta needs --labels (a TSV of id<TAB>label)")
+        ids, X, y = read_labelled_fasta(args.fasta, args.labels)
+        return X, y, ids, f"{len(X)} labelled sequences from {args.fasta}"
+    from ..datasets import make_synthetic_enhancers
+
+    X, y = make_synthetic_enhancers(args.n_samples, random_state=args.seed)
+    return X, y, None, f"{len(X)} synthetic sequences ({int(np.sum(y == 1))} enhancers)"
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "compare",
+        help="cross-validate several models on the same folds; write score tables and figures",
+        description="Cross-validate several models on the same stratified folds and write per-fold "
+        "scores, mean/std, pairwise Wilcoxon signed-rank tests and out-of-fold scores (TSV), "
+        "fold-score boxplots and ROC / precision-recall curves (PNG) to an output folder.",
+    )
+    data = p.add_argument_group("training data (one of)")
+    src = data.add_mutually_exclusive_group(required=True)
+    src.add_argument("--class-fasta", action="append", metavar="LABEL=PATH",
+                     help="one FASTA file per class, e.g. --class-fasta enhancer=pos.fa "
+                     "--class-fasta background=neg.fa")
+    src.add_argument("--fasta", metavar="PATH", help="all sequences in one FASTA file (with --labels)")
+    src.add_argument("--synthetic", action="store_true",
+                     help="the embedded synthetic data set (planted motifs; see --n-samples)")
+    data.add_argument("--labels", metavar="TSV", help="id<TAB>label table for --fasta")
+    data.add_argument("--n-samples", type=int, default=1000,
+                      help="sequences generated with --synthetic (default 1000)")
+    data.add_argument("--positive", metavar="LABEL", default=None,
+                      help="the positive class (default: the larger label, e.g. 1 of 0/1)")
+    p.add_argument("--models", default=DEFAULT_MODELS,
+                   help=f"comma-separated models from {', '.join(MODEL_NAMES)} (default {DEFAULT_MODELS})")
+    p.add_argument("--preset", choices=("fast", "full"), default="fast",
+                   help="fast: small networks, few epochs (default); full: each model's defaults")
+    p.add_argument("--cv", type=int, default=5, help="number of stratified folds (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the folds and the models (default 0)")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: GALAXY_SLOTS or all)")
+    p.add_argument("-o", "--output-dir", required=True, metavar="DIR", help="folder for the tables and figures")
+    p.add_argument("--prefix", default="", help="prefix of the output file names")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..comparison import compare_models
+    from ..plots import plot_comparison
+    from ..sequences import as_sequences
+    from ..threads import limit_threads, resolve_threads
+
+    def log(msg: str) -> None:
+        print(f"[compare] {msg}", file=sys.stderr, flush=True)
+
+    if args.cv < 2:
+        raise ValueError(f"--cv must be at least 2, got {args.cv}")
+    names = _parse_models(args.models)
+    start = time.perf_counter()
+    X, y, ids, description = _read_data(args)
+    X = as_sequences(X)
+    length = int(np.median([len(s) for s in X]))
+    threads = resolve_threads(args.threads)
+    pos_label = None if args.positive is None else _label(args.positive)
+    if pos_label is not None and pos_label not in set(np.asarray(y).tolist()):
+        raise ValueError(f"--positive {args.positive!r} is not one of the labels {sorted(set(y.tolist()))}")
+    log(f"{description}, median length {length} bp; {args.cv}-fold cross-validation, seed {args.seed}, "
+        f"{threads} thread(s)")
+    models = {}
+    for name in names:
+        models[name] = build_model(name, preset=args.preset, seed=args.seed, threads=threads, length=length)
+        log(f"model {name}: {_BUILDERS[name][0]}")
+    with limit_threads(threads):
+        result = compare_models(models, X, y, cv=args.cv, random_state=args.seed, pos_label=pos_label,
+                                ids=ids, verbose=1)
+    paths = result.write(args.output_dir, prefix=args.prefix)
+    paths.update(plot_comparison(result, args.output_dir, prefix=args.prefix))
+    print(f"{args.cv}-fold cross-validation, mean ± std over folds ({description})")
+    print(result.to_text([*result.metrics, "fit_time"]))
+    for path in paths.values():
+        log(f"wrote {path}")
+    log(f"done in {time.perf_counter() - start:.1f} s")
+    return 0
