@@ -122,3 +122,10 @@ def test_input_errors(tmp_path, argv, message):
 def test_data_source_is_required(tmp_path):
     with pytest.raises(SystemExit):
         run_compare(["-o", str(tmp_path)])
+
+
+def test_registered_in_the_enhancer_sk_command(tmp_path, capsys):
+    from enhancer_sk.cli import main
+
+    assert main(["compare", "--synthetic", "--models", "kmer,nope", "-o", str(tmp_path)]) == 2
+    assert "unknown model" in capsys.readouterr().err
