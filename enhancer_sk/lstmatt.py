@@ -32,12 +32,14 @@ from __future__ import annotations
 import difflib
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 from torch import nn
 
 from .encoding import tokenize
+from .exceptions import EmptyInputError
 from .neural_net import SequenceNetClassifier
 from .sequences import is_sequence_path
 from .threads import limit_threads
@@ -60,11 +62,11 @@ def _same_pad(kernel_size: int) -> tuple[int, int]:
 class _ConvBN(nn.Module):
     """Conv1d followed by BatchNorm1d (Keras defaults), ``same`` or ``valid`` padding."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, same=True, bn=True):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, same=True, bn=True, momentum=0.01):
         super().__init__()
         self.pad = _same_pad(kernel_size) if same else (0, 0)
         self.conv = nn.Conv1d(in_channels, out_channels, kernel_size, stride=stride)
-        self.bn = nn.BatchNorm1d(out_channels, eps=1e-3, momentum=0.01) if bn else None
+        self.bn = nn.BatchNorm1d(out_channels, eps=1e-3, momentum=momentum) if bn else None
 
     def forward(self, x):
         if self.pad != (0, 0):
@@ -76,10 +78,10 @@ class _ConvBN(nn.Module):
 class _DownBlock(nn.Module):
     """Residual block that halves the length: valid stride-2 convs on both paths."""
 
-    def __init__(self, in_channels, filters, kernel_size):
+    def __init__(self, in_channels, filters, kernel_size, momentum):
         super().__init__()
-        self.conv1 = _ConvBN(in_channels, filters, kernel_size, stride=2, same=False)
-        self.conv2 = _ConvBN(filters, filters, kernel_size)
+        self.conv1 = _ConvBN(in_channels, filters, kernel_size, stride=2, same=False, momentum=momentum)
+        self.conv2 = _ConvBN(filters, filters, kernel_size, momentum=momentum)
         self.shortcut = _ConvBN(in_channels, filters, kernel_size, stride=2, same=False, bn=False)
 
     def forward(self, x):
@@ -90,10 +92,10 @@ class _DownBlock(nn.Module):
 class _IdentityBlock(nn.Module):
     """Residual block with an identity shortcut."""
 
-    def __init__(self, filters, kernel_size):
+    def __init__(self, filters, kernel_size, momentum):
         super().__init__()
-        self.conv1 = _ConvBN(filters, filters, kernel_size)
-        self.conv2 = _ConvBN(filters, filters, kernel_size)
+        self.conv1 = _ConvBN(filters, filters, kernel_size, momentum=momentum)
+        self.conv2 = _ConvBN(filters, filters, kernel_size, momentum=momentum)
 
     def forward(self, x):
         return F.relu(self.conv2(F.relu(self.conv1(x))) + x)
@@ -122,6 +124,10 @@ class EnhancerLSTMAtt(nn.Module):
     dense_units : int, default=16
     dropout : float, default=0.5
         Dropout on the attention output.
+    bn_momentum : float, default=0.01
+        Weight of each batch in the BatchNorm running statistics (torch
+        convention; Keras ``momentum=0.99`` is 0.01 here).  Raise it for very
+        short trainings, whose evaluation-mode statistics would otherwise lag.
     """
 
     def __init__(
@@ -137,6 +143,7 @@ class EnhancerLSTMAtt(nn.Module):
         lstm_layers: int = 2,
         dense_units: int = 16,
         dropout: float = 0.5,
+        bn_momentum: float = 0.01,
     ):
         super().__init__()
         sizes = {
@@ -157,6 +164,8 @@ class EnhancerLSTMAtt(nn.Module):
             raise ValueError(f"module__n_identity_blocks must be an integer >= 0, got {n_identity_blocks!r}")
         if not 0.0 <= float(dropout) < 1.0:
             raise ValueError(f"module__dropout must be in [0, 1), got {dropout!r}")
+        if not 0.0 < float(bn_momentum) <= 1.0:
+            raise ValueError(f"module__bn_momentum must be in (0, 1], got {bn_momentum!r}")
         pooled = sequence_length - 1  # MaxPool(2, stride 1)
         if (pooled - kernel_size) // 2 + 1 < 1:
             raise ValueError(
@@ -165,10 +174,10 @@ class EnhancerLSTMAtt(nn.Module):
             )
         self.sequence_length = int(sequence_length)
         self.embedding = nn.Embedding(n_tokens, embedding_dim)
-        self.stem = _ConvBN(embedding_dim, conv_filters, kernel_size)
-        self.down = _DownBlock(conv_filters, res_filters, kernel_size)
+        self.stem = _ConvBN(embedding_dim, conv_filters, kernel_size, momentum=bn_momentum)
+        self.down = _DownBlock(conv_filters, res_filters, kernel_size, bn_momentum)
         self.identity = nn.ModuleList(
-            _IdentityBlock(res_filters, kernel_size) for _ in range(n_identity_blocks)
+            _IdentityBlock(res_filters, kernel_size, bn_momentum) for _ in range(n_identity_blocks)
         )
         self.lstm = nn.LSTM(embedding_dim, lstm_units, num_layers=lstm_layers, bidirectional=True)
         self.attention_weight = nn.Parameter(torch.empty(2 * lstm_units))
@@ -227,9 +236,7 @@ class EnhancerLSTMAtt(nn.Module):
 
     def _embed(self, tokens: torch.Tensor):
         if tokens.dim() != 2 or tokens.shape[1] != self.sequence_length:
-            raise ValueError(
-                f"expected tokens of shape (n, {self.sequence_length}), got {tuple(tokens.shape)}"
-            )
+            raise ValueError(f"expected tokens of shape (n, {self.sequence_length}), got {tuple(tokens.shape)}")
         tokens = tokens.long()
         # time-major embedding for the LSTM, channels-first copy for the convolutions
         emb_lnc = self.embedding(tokens.t())
@@ -411,6 +418,8 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         padded with N to ``sequence_length``.
         """
         length = self.sequence_length_
+        if sp.issparse(X):
+            raise TypeError("sparse input is not supported: give sequences, a FASTA path or a dense token array")
         if self._is_encoded(X):
             tokens = X.cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
             if tokens.ndim != 2:
@@ -418,7 +427,11 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
                     f"an encoded X must be a 2-D token array (n, length) with A=0 T=1 C=2 G=3 N=4, "
                     f"got shape {tokens.shape}"
                 )
+            if tokens.shape[0] == 0 or tokens.shape[1] == 0:
+                raise EmptyInputError(f"an encoded X of shape {tokens.shape} holds no token")
             if tokens.dtype.kind == "f":
+                if not np.isfinite(tokens).all():
+                    raise ValueError("an encoded X contains NaN or infinity; tokens must be integers 0..4")
                 if not np.array_equal(tokens, np.round(tokens)):
                     raise ValueError("an encoded X must hold integer tokens 0..4, got non-integer floats")
             tokens = tokens.astype(np.int64)
@@ -442,6 +455,16 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         self._set_training(False)
         with torch.inference_mode():
             return self.infer(xi)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probabilities of ``classes_[0]`` and ``classes_[1]``, shape (n, 2)."""
+        self.check_is_fitted()
+        return super().predict_proba(X)
+
+    def decision_function(self, X) -> np.ndarray:
+        """Logit of ``classes_[1]`` for each sequence, shape (n,)."""
+        self.check_is_fitted()
+        return super().decision_function(X)
 
     def infer_logits(self, xb) -> np.ndarray:
         """Logits of one batch in evaluation mode, as float32 NumPy."""

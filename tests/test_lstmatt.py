@@ -1,0 +1,348 @@
+"""Tests of enhancer_sk.lstmatt: the Enhancer-LSTMAtt network and its skorch estimator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+from skorch.callbacks import EarlyStopping, LRScheduler
+
+from enhancer_sk.datasets import make_synthetic_enhancers
+from enhancer_sk.encoding import SequenceTokenizer, tokenize
+from enhancer_sk.lstmatt import EnhancerLSTMAtt, EnhancerLSTMAttClassifier, PaperBCELoss, fit_token_length
+from enhancer_sk.sequences import write_fasta
+
+#: a tiny network of the same architecture, fast enough for unit tests
+TINY = {
+    "module__sequence_length": 40,
+    "module__embedding_dim": 6,
+    "module__conv_filters": 4,
+    "module__res_filters": 6,
+    "module__kernel_size": 4,
+    "module__n_identity_blocks": 1,
+    "module__lstm_units": 4,
+    "module__lstm_layers": 1,
+    "module__dense_units": 4,
+    "module__bn_momentum": 0.1,
+    "lr": 1e-2,
+    "max_epochs": 2,
+    "batch_size": 32,
+    "threads": 1,
+    "random_state": 0,
+}
+
+
+def tiny(**params) -> EnhancerLSTMAttClassifier:
+    return EnhancerLSTMAttClassifier(**{**TINY, **params})
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_synthetic_enhancers(n_samples=160, length=40, random_state=0)
+    return X, y
+
+
+# ----------------------------------------------------------------------------- the network
+
+
+def test_default_network_has_the_papers_size():
+    module = EnhancerLSTMAtt()
+    n = sum(p.numel() for name, p in module.named_parameters() if "bias_hh" not in name)
+    n += sum(b.numel() for name, b in module.named_buffers() if "running" in name)
+    assert n == 250_921  # the number of values in the authors' Keras weight files
+
+
+def test_network_shapes_and_attention():
+    torch.manual_seed(0)
+    module = EnhancerLSTMAtt(sequence_length=30, embedding_dim=5, lstm_units=3, res_filters=4).eval()
+    tokens = torch.randint(0, 5, (7, 30))
+    assert module(tokens).shape == (7,)
+    a = module.attention(tokens)
+    assert a.shape == (7, 30)
+    assert torch.all(a > 0)
+    np.testing.assert_allclose(a.sum(1).numpy(), 1.0, atol=1e-5)
+    with pytest.raises(ValueError, match=r"shape \(n, 30\)"):
+        module(torch.randint(0, 5, (2, 31)))
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"lstm_units": 0}, "module__lstm_units"),
+        ({"dropout": 1.0}, "module__dropout"),
+        ({"n_identity_blocks": -1}, "module__n_identity_blocks"),
+        ({"sequence_length": 8}, "too short"),
+    ],
+)
+def test_network_rejects_bad_sizes(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        EnhancerLSTMAtt(**kwargs)
+
+
+def test_paper_loss_applies_the_sigmoid_twice():
+    logits = torch.tensor([-3.0, 0.5, 4.0])
+    target = torch.tensor([0.0, 1.0, 1.0])
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(torch.sigmoid(logits), target)
+    assert torch.equal(PaperBCELoss()(logits, target), expected)
+
+
+def test_fit_token_length_centre_crops_and_pads():
+    tokens = np.arange(10).reshape(2, 5) % 4
+    np.testing.assert_array_equal(fit_token_length(tokens, 3), tokens[:, 1:4])
+    padded = fit_token_length(tokens, 8)
+    np.testing.assert_array_equal(padded[:, :1], 4)
+    np.testing.assert_array_equal(padded[:, 1:6], tokens)
+    np.testing.assert_array_equal(padded[:, 6:], 4)
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def test_encode_accepts_strings_fasta_and_tokens(tmp_path, data):
+    X, _ = data
+    clf = tiny()
+    expected = tokenize(X[:5], 40)
+    np.testing.assert_array_equal(clf.encode(X[:5]), expected)
+    write_fasta(tmp_path / "x.fa", [f"s{i}" for i in range(5)], X[:5])
+    np.testing.assert_array_equal(clf.encode(str(tmp_path / "x.fa")), expected)
+    np.testing.assert_array_equal(clf.encode(expected), expected)
+    np.testing.assert_array_equal(clf.encode(X[:5].reshape(-1, 1)), expected)
+
+
+def test_other_lengths_follow_the_centre_policy():
+    clf = tiny()
+    long_seq = "A" * 5 + "C" * 40 + "G" * 5
+    short_seq = "T" * 30
+    np.testing.assert_array_equal(clf.encode([long_seq]), tokenize(["C" * 40]))
+    np.testing.assert_array_equal(clf.encode([short_seq]), tokenize(["N" * 5 + short_seq + "N" * 5]))
+    np.testing.assert_array_equal(clf.encode(tokenize([long_seq])), tokenize(["C" * 40]))
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (np.full((2, 40), 7), "tokens must lie in 0..4"),
+        (np.full((2, 40), 0.5), "non-integer"),
+        (np.zeros((2, 4, 40)), "2-D token array"),
+    ],
+)
+def test_bad_token_arrays(X, match):
+    with pytest.raises(ValueError, match=match):
+        tiny().encode(X)
+
+
+# ----------------------------------------------------------------------------- estimator
+
+
+def test_string_labels_and_outputs(data):
+    X, y = data
+    labels = np.where(y == 1, "enhancer", "background")
+    clf = tiny().fit(X, labels)
+    assert list(clf.classes_) == ["background", "enhancer"]
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 2) and proba.dtype == np.float32
+    np.testing.assert_allclose(proba.sum(1), 1.0, atol=1e-6)
+    pred = clf.predict(X)
+    assert set(pred) <= {"background", "enhancer"}
+    np.testing.assert_array_equal(pred, clf.classes_[(proba[:, 1] > 0.5).astype(int)])
+    logits = clf.decision_function(X)
+    np.testing.assert_allclose(1 / (1 + np.exp(-logits)), proba[:, 1], atol=1e-6)
+    att = clf.attention_weights(X[:9])
+    assert att.shape == (9, 40)
+    np.testing.assert_allclose(att.sum(1), 1.0, atol=1e-5)
+    # the validation accuracy is computed on the encoded targets, whatever the labels
+    assert 0.0 < clf.history[-1, "valid_acc"] <= 1.0
+
+
+@pytest.fixture(scope="module")
+def motifs():
+    X, y = make_synthetic_enhancers(
+        n_samples=400,
+        length=40,
+        motifs_per_sequence=4,
+        background_motif_rate=0.0,
+        enhancer_gc=0.55,
+        random_state=1,
+    )
+    return X[:300], y[:300], X[300:], y[300:]
+
+
+#: settings with which the tiny network learns the synthetic motifs (held-out AUC 0.75-0.83
+#: over seeds 0-2 and both label polarities when written)
+LEARN = {
+    "max_epochs": 10,
+    "lr": 3e-3,
+    "train_split": None,
+    "module__embedding_dim": 8,
+    "module__conv_filters": 8,
+    "module__res_filters": 8,
+    "module__dense_units": 8,
+    "module__lstm_units": 8,
+}
+
+
+@pytest.mark.parametrize("positive, negative", [("enh", "bg"), ("a", "b")])
+def test_learns_planted_motifs_with_any_label_names(motifs, positive, negative):
+    X, y, X_test, y_test = motifs
+    clf = tiny(**LEARN).fit(X, np.where(y == 1, positive, negative))
+    column = list(clf.classes_).index(positive)
+    assert roc_auc_score(y_test, clf.predict_proba(X_test)[:, column]) > 0.7
+
+
+def test_random_state_is_bitwise_reproducible(data):
+    X, y = data
+    p1 = tiny(random_state=3).fit(X, y).predict_proba(X)
+    p2 = tiny(random_state=3).fit(X, y).predict_proba(X)
+    p3 = tiny(random_state=4).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(p1, p2)
+    assert not np.array_equal(p1, p3)
+
+
+def test_clone_and_nested_params():
+    clf = tiny(module__lstm_units=5, loss="paper")
+    params = clf.get_params()
+    assert params["module__lstm_units"] == 5 and params["loss"] == "paper"
+    copy = clone(clf)
+    assert copy.get_params()["module__lstm_units"] == 5
+    copy.set_params(module__lstm_units=3)
+    assert clf.get_params()["module__lstm_units"] == 5
+
+
+def test_grid_search_over_module_params(data):
+    X, y = data
+    grid = GridSearchCV(tiny(max_epochs=1), {"module__lstm_units": [2, 3]}, cv=2, scoring="roc_auc")
+    grid.fit(X, y)
+    assert grid.best_params_["module__lstm_units"] in (2, 3)
+    assert grid.best_estimator_.module_.lstm.hidden_size == grid.best_params_["module__lstm_units"]
+
+
+def test_pipeline_and_cross_val_score(data):
+    X, y = data
+    pipe = Pipeline([("tokens", SequenceTokenizer(length=40)), ("net", tiny(max_epochs=1))])
+    scores = cross_val_score(pipe, X, y, cv=StratifiedKFold(2), scoring="roc_auc")
+    assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))
+    direct = cross_val_score(tiny(max_epochs=1), X, y, cv=StratifiedKFold(2), scoring="roc_auc")
+    np.testing.assert_array_equal(scores, direct)  # the tokenizer step encodes as the net would
+
+
+def test_loss_option(data):
+    X, y = data
+    bce = tiny().fit(X, y)
+    paper = tiny(loss="paper").fit(X, y)
+    assert isinstance(paper.criterion_, PaperBCELoss)
+    assert not isinstance(bce.criterion_, PaperBCELoss)
+    assert not np.array_equal(bce.predict_proba(X), paper.predict_proba(X))
+    with pytest.raises(ValueError, match="did you mean 'paper'"):
+        tiny(loss="papr").fit(X, y)
+
+
+def test_early_stopping_and_lr_schedule(data):
+    X, y = data
+    clf = tiny(
+        max_epochs=30,
+        lr=0.05,
+        callbacks=[
+            ("stop", EarlyStopping(patience=2, load_best=True)),
+            ("lr", LRScheduler("StepLR", step_size=1, gamma=0.5, event_name="event_lr")),
+        ],
+    ).fit(X, y)
+    epochs = len(clf.history)
+    assert epochs < 30
+    lrs = [row["event_lr"] for row in clf.history if "event_lr" in row]
+    assert len(lrs) >= epochs - 1 >= 2
+    np.testing.assert_allclose(lrs, 0.05 * 0.5 ** np.arange(len(lrs)))
+    assert clf.optimizer_.param_groups[0]["lr"] < 0.05
+
+
+def test_threads_apply_only_during_fit(data):
+    X, y = data
+    before = torch.get_num_threads()
+    seen = []
+
+    class Spy(EarlyStopping):
+        def on_epoch_end(self, net, **kwargs):
+            seen.append(torch.get_num_threads())
+
+    tiny(threads=1, callbacks=[Spy()]).fit(X, y)
+    assert seen and set(seen) == {1}
+    assert torch.get_num_threads() == before
+
+
+def test_unfitted_and_multiclass_errors(data):
+    X, y = data
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        tiny().attention_weights(X[:2])
+    with pytest.raises(ValueError, match="TwoLayerEnhancerClassifier"):
+        tiny().fit(X, y % 3 + np.arange(len(y)) % 3)
+
+
+# ----------------------------------------------------------------------------- sklearn checks
+
+_NUMERIC = (
+    "the network takes DNA (strings / FASTA) or integer tokens 0..4; the check feeds arbitrary "
+    "real-valued features, which encode() rejects"
+)
+
+
+def _expected_failed_checks(estimator) -> dict[str, str]:
+    numeric = {
+        name: _NUMERIC
+        for name in (
+            "check_classifier_data_not_an_array",
+            "check_classifiers_classes",
+            "check_classifiers_one_label",
+            "check_classifiers_one_label_sample_weights",
+            "check_classifiers_regression_target",
+            "check_classifiers_train",
+            "check_decision_proba_consistency",
+            "check_dict_unchanged",
+            "check_dont_overwrite_parameters",
+            "check_dtype_object",
+            "check_estimators_dtypes",
+            "check_estimators_fit_returns_self",
+            "check_estimators_nan_inf",
+            "check_estimators_overwrite_params",
+            "check_estimators_partial_fit_n_features",
+            "check_estimators_pickle",
+            "check_f_contiguous_array_estimator",
+            "check_fit2d_1feature",
+            "check_fit2d_1sample",
+            "check_fit2d_predict1d",
+            "check_fit_check_is_fitted",
+            "check_fit_idempotent",
+            "check_fit_score_takes_y",
+            "check_methods_sample_order_invariance",
+            "check_methods_subset_invariance",
+            "check_n_features_in",
+            "check_n_features_in_after_fitting",
+            "check_pipeline_consistency",
+            "check_positive_only_tag_during_fit",
+            "check_readonly_memmap_input",
+            "check_requires_y_none",
+            "check_supervised_y_2d",
+        )
+    }
+    return {
+        **numeric,
+        "check_no_attributes_set_in_init": (
+            "skorch's NeuralNet.__init__ sets history_ and initialized_ and stores module__* "
+            "arguments as attributes (they are returned by get_params)"
+        ),
+        "check_set_params": "skorch cannot take arbitrary values (e.g. -inf) for its callbacks parameter",
+        "check_complex_data": "complex arrays are rejected as 'not a string' by the sequence reader",
+        "check_estimators_empty_data_messages": (
+            "a (n, 0) array is rejected as 'holds no token', not with scikit-learn's feature wording"
+        ),
+    }
+
+
+@parametrize_with_checks([tiny(max_epochs=1)], expected_failed_checks=_expected_failed_checks)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
