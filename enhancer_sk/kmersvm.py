@@ -9,14 +9,13 @@ kernel), and a binary SVM separates the classes.
 
 Probabilities
 -------------
-``predict_proba`` uses Platt scaling (Platt 1999, with the target smoothing and
-the bounded fit of Lin, Lin & Weng 2007): a sigmoid
+``predict_proba`` uses Platt scaling (Platt 1999; Lin, Lin & Weng 2007): a sigmoid
 ``P(classes_[1] | x) = 1 / (1 + exp(-(a * f(x) + b)))`` of the decision value
 ``f(x)`` fitted on *out-of-fold* decision values of an internal stratified
 ``probability_cv``-fold cross-validation (the final SVM is then trained on all
-data, as ``CalibratedClassifierCV(method="sigmoid", ensemble=False)``).  The
-slope is constrained to ``a >= 0`` so probabilities always rank sequences as
-the decision function does.  ``predict`` uses the sign of the decision value
+data, as ``CalibratedClassifierCV(method="sigmoid", ensemble=False)``), with
+Platt's smoothed targets.  The slope is bounded to ``a >= 0`` (L-BFGS-B) so
+probabilities always rank sequences as the decision function does.  ``predict`` uses the sign of the decision value
 (as ``SVC``), so for a few sequences near the boundary ``predict`` and
 ``predict_proba > 0.5`` can disagree.
 
