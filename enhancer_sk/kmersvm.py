@@ -15,9 +15,10 @@ Probabilities
 ``probability_cv``-fold cross-validation (the final SVM is then trained on all
 data, as ``CalibratedClassifierCV(method="sigmoid", ensemble=False)``), with
 Platt's smoothed targets.  The slope is bounded to ``a >= 0`` (L-BFGS-B) so
-probabilities always rank sequences as the decision function does.  ``predict`` uses the sign of the decision value
-(as ``SVC``), so for a few sequences near the boundary ``predict`` and
-``predict_proba > 0.5`` can disagree.
+probabilities always rank sequences as the decision function does.
+``predict`` uses the sign of the decision value (as ``SVC``), so for a few
+sequences near the boundary ``predict`` and ``predict_proba > 0.5`` can
+disagree.
 
 Fitted state is plain arrays (weights or support vectors, dual coefficients,
 intercept, the two Platt parameters), so a model can be stored without pickle.
