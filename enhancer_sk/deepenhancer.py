@@ -70,6 +70,14 @@ def _check_architecture(name) -> tuple[int, bool, bool]:
     return ARCHITECTURES[name]
 
 
+class _EarlyStopping(EarlyStopping):
+    """skorch's EarlyStopping, tolerating a run of zero epochs (``max_epochs=0``)."""
+
+    def on_train_end(self, net, **kwargs):
+        if len(net.history):
+            super().on_train_end(net, **kwargs)
+
+
 class DeepEnhancerNet(nn.Module):
     """The DeepEnhancer convolutional networks (one logit per window).
 
@@ -389,7 +397,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
             )
         if self.patience is not None and self.train_split is not None:
             callbacks.append(
-                ("early_stopping", EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True))
+                ("early_stopping", _EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True))
             )
         callbacks.append(("print_log", PrintLog()))
         return callbacks
@@ -500,6 +508,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         probability.  Materialises one value per window (see
         :meth:`predict_proba` for the streamed, aggregated scores).
         """
+        self.check_is_fitted()
         logits, seqs = [], []
         for lg, seq in self._iter_window_scores(self._windows(X)):
             logits.append(lg)
@@ -526,6 +535,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
             module.train(was_training)
 
     def _sequence_logits(self, X) -> np.ndarray:
+        self.check_is_fitted()
         windows = self._windows(X)
         n = windows.n_sequences
         if self.aggregate == "max":

@@ -249,7 +249,9 @@ def plot_logos(
 ) -> list[Path]:
     """Draw an information-content sequence logo (logomaker) per motif as ``<name>.png``.
 
-    Returns the paths written.
+    logomaker builds every letter as a text path (about 10 ms each, so about
+    0.3 s per 8-column logo): draw the motifs of interest rather than all
+    kernels of a large model.  Returns the paths written.
     """
     import logomaker
     import matplotlib
@@ -273,7 +275,7 @@ def plot_logos(
         ax.set_ylim(0, 2)
         ax.set_ylabel("bits")
         ax.set_title(name, fontsize=9)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.18, right=0.97, bottom=0.15, top=0.85)
         path = directory / f"{name}.png"
         tmp = directory / f".{name}.tmp-{os.getpid()}.png"
         fig.savefig(tmp, dpi=dpi)

@@ -198,3 +198,32 @@ def test_planted_gata_motif_is_recovered_and_matched_in_jaspar():
     assert _gata_hits(before) == []
     assert _gata_hits(after)
     assert min(r["e_value"] for r in after if r["tf_name"].upper().startswith("GATA")) < 0.1
+
+
+def test_motifs_command_trains_saves_and_reads_a_model(tmp_path, capsys):
+    from enhancer_sk.cli import main
+    from enhancer_sk.datasets import make_synthetic_enhancers
+    from enhancer_sk.sequences import write_fasta
+
+    X, y = make_synthetic_enhancers(40, 60, random_state=0)
+    pos, neg = tmp_path / "pos.fa", tmp_path / "neg.fa"
+    write_fasta(pos, [f"p{i}" for i in range(int(y.sum()))], X[y == 1])
+    write_fasta(neg, [f"n{i}" for i in range(int((y == 0).sum()))], X[y == 0])
+    model, out1, out2 = tmp_path / "m.safetensors", tmp_path / "out1", tmp_path / "out2"
+    common = ["--threads", "1", "--threshold", "0.8"]
+    assert main(["motifs", "--positive", str(pos), "--negative", str(neg), "--window", "50", "--stride", "10",
+                 "--max-epochs", "1", "--save-model", str(model), "--outdir", str(out1), "--logos", "none",
+                 *common]) == 0
+    assert main(["motifs", "--model", str(model), "--outdir", str(out2), "--evalue", "0.1", "--logos", "matched",
+                 *common]) == 0
+    first = (out1 / "motifs.meme").read_text()
+    assert first.count("MOTIF kernel_") == 128
+    assert (out2 / "motifs.meme").read_text() == first  # the saved model gives the same motifs
+    table = (out2 / "tomtom.tsv").read_text().splitlines()
+    assert table[0].split("\t") == list(TOMTOM_COLUMNS)
+    matched = {line.split("\t")[0] for line in table[1:]}
+    assert matched and {p.stem for p in (out2 / "logos").glob("*.png")} == matched
+    assert not (out1 / "logos").exists()
+    assert "kernel motifs" in capsys.readouterr().out
+    assert main(["motifs", "--outdir", str(out1)]) == 2
+    assert main(["motifs", "--fasta", str(pos), "--outdir", str(out1)]) == 2
