@@ -30,6 +30,9 @@ centre-cropped or padded with ``N`` (token 4) to that length, the policy of
 from __future__ import annotations
 
 import difflib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
@@ -42,7 +45,7 @@ from .encoding import tokenize
 from .exceptions import EmptyInputError
 from .neural_net import SequenceNetClassifier
 from .sequences import is_sequence_path
-from .threads import limit_threads
+from .threads import limit_threads, resolve_threads
 
 __all__ = ["EnhancerLSTMAtt", "EnhancerLSTMAttClassifier", "PaperBCELoss", "fit_token_length"]
 
@@ -101,6 +104,89 @@ class _IdentityBlock(nn.Module):
         return F.relu(self.conv2(F.relu(self.conv1(x))) + x)
 
 
+# --------------------------------------------------------------------------- branch parallelism
+#
+# The recurrent branch (small sequential LSTM steps) gains little from a second
+# intra-op thread, and two intra-op threads spin badly when the partner core is
+# busy.  With two threads, the estimator instead runs the two branches
+# concurrently, each on one intra-op thread: the LSTM on a worker thread, the
+# ResNet on the calling thread, in the forward and in the backward pass.  Each
+# branch executes exactly the kernels it would execute serially, so the results
+# are bitwise identical to a one-thread run.
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _branch_pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="enhancer_sk-branch")
+        return _POOL
+
+
+def _forget_pool_after_fork() -> None:  # a forked child must not use the parent's thread
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
+def _submit_like_caller(fn, *args):
+    """Run ``fn(*args)`` on the worker thread with the caller's grad / inference mode."""
+    grad = torch.is_grad_enabled()
+    inference = torch.is_inference_mode_enabled()
+
+    def task():
+        with torch.inference_mode(inference), torch.set_grad_enabled(grad):
+            return fn(*args)
+
+    return _branch_pool().submit(task)
+
+
+class _ParallelBranches(torch.autograd.Function):
+    """Both branches forward and backward concurrently (see the comment above).
+
+    The branches' own parameters receive their gradients inside this function's
+    backward (they are accumulated into ``.grad`` as usual); the function returns
+    the gradients of its two inputs, the embedding views.
+    """
+
+    @staticmethod
+    def forward(ctx, emb_lnc, emb_ncl, module):
+        lstm_in = emb_lnc.detach().requires_grad_()
+        res_in = emb_ncl.detach().requires_grad_()
+
+        def lstm_task():
+            with torch.enable_grad():
+                return module._recurrent(lstm_in)
+
+        future = _branch_pool().submit(lstm_task)
+        try:
+            with torch.enable_grad():
+                res_out = module._resnet(res_in)
+        finally:
+            h = future.result()
+        ctx.graph = (lstm_in, res_in, h, res_out)
+        return h.detach(), res_out.detach()
+
+    @staticmethod
+    def backward(ctx, grad_h, grad_res):
+        lstm_in, res_in, h, res_out = ctx.graph
+        del ctx.graph
+        grad_h = torch.zeros_like(h) if grad_h is None else grad_h
+        grad_res = torch.zeros_like(res_out) if grad_res is None else grad_res
+        future = _branch_pool().submit(torch.autograd.backward, h, grad_h)
+        try:
+            torch.autograd.backward(res_out, grad_res)
+        finally:
+            future.result()
+        return lstm_in.grad, res_in.grad, None
+
+
 class EnhancerLSTMAtt(nn.Module):
     """The Enhancer-LSTMAtt network: tokens (n, L) int64 -> logits (n,).
 
@@ -128,6 +214,13 @@ class EnhancerLSTMAtt(nn.Module):
         Weight of each batch in the BatchNorm running statistics (torch
         convention; Keras ``momentum=0.99`` is 0.01 here).  Raise it for very
         short trainings, whose evaluation-mode statistics would otherwise lag.
+
+    Attributes
+    ----------
+    parallel_branches : bool
+        Run the recurrent and the convolutional branch concurrently on two
+        threads (set by :class:`EnhancerLSTMAttClassifier` from ``threads``;
+        default False).  Same results, bitwise.
     """
 
     def __init__(
@@ -185,6 +278,7 @@ class EnhancerLSTMAtt(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.dense = nn.Linear(2 * lstm_units + res_filters, dense_units)
         self.output = nn.Linear(dense_units, 1)
+        self.parallel_branches = False
         self.reset_parameters()
 
     @torch.no_grad()
@@ -243,12 +337,25 @@ class EnhancerLSTMAtt(nn.Module):
         emb_ncl = emb_lnc.permute(1, 2, 0)
         return emb_lnc, emb_ncl
 
+    def _branches(self, emb_lnc: torch.Tensor, emb_ncl: torch.Tensor):
+        """(Bi-LSTM outputs (L, n, 2h), ResNet features (n, filters)), serially or concurrently."""
+        if not self.parallel_branches:
+            return self._recurrent(emb_lnc), self._resnet(emb_ncl)
+        if torch.is_grad_enabled() and emb_lnc.requires_grad:
+            return _ParallelBranches.apply(emb_lnc, emb_ncl, self)
+        future = _submit_like_caller(self._recurrent, emb_lnc)
+        try:
+            res = self._resnet(emb_ncl)
+        finally:
+            h = future.result()
+        return h, res
+
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         emb_lnc, emb_ncl = self._embed(tokens)
-        h = self._recurrent(emb_lnc)
+        h, res = self._branches(emb_lnc, emb_ncl)
         a = self._attention_scores(h)
         att = (a.unsqueeze(2) * h).sum(dim=0)
-        features = torch.cat([self.dropout(att), self._resnet(emb_ncl)], dim=1)
+        features = torch.cat([self.dropout(att), res], dim=1)
         return self.output(F.relu(self.dense(features))).squeeze(1)
 
     @torch.no_grad()
@@ -338,6 +445,12 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
     threads : int or None, default=None
         Torch threads during fit / predict; None: ``GALAXY_SLOTS`` or the CPUs
         available to the process.
+    parallel_branches : "auto" or bool, default="auto"
+        Run the recurrent and the convolutional branch concurrently, each on
+        ``threads // 2`` intra-op threads, instead of both on ``threads``
+        threads.  "auto": when ``threads`` resolves to 2 or more.  Results are
+        the same; it is faster on few cores and degrades gracefully when the
+        cores are shared with other work.
     verbose : int, default=0
         1 prints the skorch epoch log.
     **kwargs
@@ -362,6 +475,7 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         batch_size: int = 64,
         random_state=None,
         threads: int | None = None,
+        parallel_branches="auto",
         verbose: int = 0,
         **kwargs,
     ):
@@ -379,6 +493,7 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
             **kwargs,
         )
         self.loss = loss
+        self.parallel_branches = parallel_branches
 
     @property
     def _default_callbacks(self):
@@ -397,6 +512,28 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         if hasattr(self, "module_") and hasattr(self.module_, "sequence_length"):
             return int(self.module_.sequence_length)
         return int(getattr(self, "module__sequence_length", 200))
+
+    def _branch_parallel_now(self) -> bool:
+        mode = self.parallel_branches
+        if isinstance(mode, str):
+            if mode != "auto":
+                raise ValueError(f"parallel_branches must be 'auto', True or False, got {mode!r}")
+            return resolve_threads(self.threads) >= 2
+        return bool(mode)
+
+    def _limit_threads(self):
+        """Threads for fit / predict: ``threads // 2`` per branch when the branches run in parallel."""
+        parallel = self._branch_parallel_now()
+        if hasattr(self, "module_"):
+            self.module_.parallel_branches = parallel
+        n = resolve_threads(self.threads)
+        return limit_threads(max(1, n // 2) if parallel else n)
+
+    def initialize_module(self):
+        """Build the network and tell it whether to run its branches in parallel."""
+        super().initialize_module()
+        self.module_.parallel_branches = self._branch_parallel_now()
+        return self
 
     def initialize_criterion(self):
         """Criterion from ``loss`` unless ``criterion`` is given explicitly."""
@@ -481,7 +618,7 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         self.check_is_fitted()
         Xe = self._encode_input(X)
         out = []
-        with limit_threads(self.threads):
+        with self._limit_threads():
             self._set_training(False)
             for xb in self._iter_batches(Xe):
                 xb = torch.as_tensor(xb, device=self.device)

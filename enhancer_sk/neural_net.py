@@ -110,12 +110,16 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
         return encoder.transform(y).astype(np.float32)
 
     # -- fit / predict --------------------------------------------------------------------
+    def _limit_threads(self):
+        """Context manager applying ``threads`` during fit / predict (subclasses may refine it)."""
+        return limit_threads(self.threads)
+
     def fit(self, X, y, **fit_params):
         """Fit on sequences ``X`` (strings, FASTA path or encoded array) and labels ``y``."""
         Xe = self._encode_input(X)
         ye = self._encode_labels(y, len(Xe))
         seed = torch_seed(self.random_state)
-        with limit_threads(self.threads), torch.random.fork_rng(devices=[]):
+        with self._limit_threads(), torch.random.fork_rng(devices=[]):
             if seed is not None:
                 torch.manual_seed(seed)
             super().fit(Xe, ye, **fit_params)
@@ -125,7 +129,7 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
         """Continue training on ``X``, ``y`` (labels must be the fitted ``classes_``)."""
         if fit_params.get("_routing_method") == "fit":
             # called by skorch's ``fit`` from our ``fit``: X and y are already encoded
-            with limit_threads(self.threads):
+            with self._limit_threads():
                 super().partial_fit(X, y, **fit_params)
             return self
         Xe = self._encode_input(X)
@@ -133,7 +137,7 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
             ye = self._encode_labels(y, len(Xe))
         else:
             ye = np.searchsorted(self.classes_inferred_, np.asarray(y)).astype(np.float32)
-        with limit_threads(self.threads):
+        with self._limit_threads():
             super().partial_fit(Xe, ye, **fit_params)
         return self
 
@@ -141,13 +145,13 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
         """Probabilities of ``classes_[0]`` and ``classes_[1]``, shape (n, 2)."""
         Xe = self._encode_input(X)
         # fork_rng: torch's DataLoader draws a seed from the global RNG even when not shuffling
-        with limit_threads(self.threads), torch.random.fork_rng(devices=[]):
+        with self._limit_threads(), torch.random.fork_rng(devices=[]):
             return super().predict_proba(Xe)
 
     def decision_function(self, X) -> np.ndarray:
         """Logit of ``classes_[1]`` for each sequence, shape (n,)."""
         Xe = self._encode_input(X)
-        with limit_threads(self.threads), torch.random.fork_rng(devices=[]):
+        with self._limit_threads(), torch.random.fork_rng(devices=[]):
             logits = [self.infer_logits(batch) for batch in self._iter_batches(Xe)]
         return np.concatenate(logits) if logits else np.empty(0, dtype=np.float32)
 

@@ -346,3 +346,16 @@ def _expected_failed_checks(estimator) -> dict[str, str]:
 @parametrize_with_checks([tiny(max_epochs=1)], expected_failed_checks=_expected_failed_checks)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_parallel_branches_give_the_same_results(data):
+    X, y = data
+    serial = tiny(threads=1).fit(X, y)
+    parallel = tiny(threads=2).fit(X, y)  # "auto": branches concurrently, one intra-op thread each
+    assert parallel.module_.parallel_branches and not serial.module_.parallel_branches
+    np.testing.assert_array_equal(serial.predict_proba(X), parallel.predict_proba(X))
+    np.testing.assert_array_equal(serial.attention_weights(X), parallel.attention_weights(X))
+    forced = tiny(threads=1, parallel_branches=True).fit(X, y)
+    np.testing.assert_array_equal(serial.predict_proba(X), forced.predict_proba(X))
+    with pytest.raises(ValueError, match="parallel_branches"):
+        tiny(parallel_branches="yes").fit(X, y)

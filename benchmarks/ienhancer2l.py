@@ -1,0 +1,202 @@
+"""The Enhancer-LSTMAtt paper protocol on iEnhancer-2L, both layers, two protocols.
+
+Usage::
+
+    ENHANCER_SK_DATA=/path/to/data nice python benchmarks/ienhancer2l.py [--quick] [--threads 2]
+        [--max-epochs 20] [--patience 4] [--lr 1e-3] [--layers 1 2] [--no-leakfree-cv]
+
+For layer 1 (enhancer vs non-enhancer) and layer 2 (strong vs weak) it prints
+Sn, Sp, Acc, MCC, AUC (mean +- std over folds) of
+
+* 5-fold and 10-fold stratified cross-validation on the training set, and
+* the independent test (train on the whole training set, score the 400 / 200
+  test sequences, threshold 0.5),
+
+under two protocols: ``standard`` (the benchmark as distributed: the 100 test
+strong enhancers are also training records) and ``leak-free``
+(``load_ienhancer2l(drop_test_duplicates=True)``: those copies removed from the
+training set).  Models:
+
+* ``Enhancer-LSTMAtt`` trained from scratch (Adam, batch 64, early stopping on
+  a 10 % stratified validation split with ``load_best``; see the options);
+* ``GC content + LR``: the composition-only baseline;
+* ``authors' weights`` (independent test only): the published Keras weights
+  loaded into the port.
+
+It records the wall time per fold and per epoch, and prints the machine and
+``os.getloadavg()``.  Designed to finish in < 60 min on a quiet 2-core machine
+(``--quick``: < 5 min: a subsample, 2 epochs, no 10-fold CV).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _machine import machine_info  # noqa: E402
+from sklearn.base import clone  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.model_selection import StratifiedKFold  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from skorch.callbacks import EarlyStopping  # noqa: E402
+from skorch.dataset import ValidSplit  # noqa: E402
+
+from enhancer_sk.datasets import get_data_home, load_ienhancer2l  # noqa: E402
+from enhancer_sk.encoding import GCContent  # noqa: E402
+from enhancer_sk.lstmatt import EnhancerLSTMAttClassifier  # noqa: E402
+from enhancer_sk.metrics import PAPER_COLUMNS, format_table, paper_scores  # noqa: E402
+
+
+def load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def log(msg) -> None:
+    print(f"# {msg}", file=sys.stderr, flush=True)
+
+
+def make_lstmatt(args) -> EnhancerLSTMAttClassifier:
+    """The from-scratch model of the benchmark."""
+    return EnhancerLSTMAttClassifier(
+        lr=args.lr,
+        max_epochs=args.max_epochs,
+        batch_size=64,
+        train_split=ValidSplit(10, stratified=True, random_state=args.seed),
+        callbacks=[("early_stopping", EarlyStopping(monitor="valid_loss", patience=args.patience, load_best=True))],
+        threads=args.threads,
+        random_state=args.seed,
+        verbose=0,
+    )
+
+
+def make_gc() -> object:
+    return make_pipeline(GCContent(), LogisticRegression())
+
+
+def fit_and_score(model, X_train, y_train, X_test, y_test) -> tuple[dict, float, list[float]]:
+    """Fit a clone, score the test part; wall time and per-epoch times (nets only)."""
+    model = clone(model)
+    t0 = time.perf_counter()
+    model.fit(X_train, y_train)
+    proba = model.predict_proba(X_test)[:, 1]
+    seconds = time.perf_counter() - t0
+    epochs = [float(d) for d in model.history[:, "dur"]] if hasattr(model, "history") else []
+    return paper_scores(y_test, proba), seconds, epochs
+
+
+def summarise(name, scores: list[dict], seconds: list[float], epochs: list[list[float]], **extra) -> dict:
+    row = {**extra, "model": name}
+    for c in PAPER_COLUMNS:
+        values = np.array([s[c] for s in scores], dtype=float)
+        row[c] = (values.mean(), values.std()) if len(values) > 1 else values[0]
+    row["s/fold"] = f"{np.mean(seconds):.1f}"
+    flat = [e for run in epochs for e in run]
+    row["epochs/fit"] = f"{np.mean([len(e) for e in epochs]):.1f}" if flat else "-"
+    row["s/epoch"] = f"{np.mean(flat):.2f}" if flat else "-"
+    row["load"] = load()
+    return row
+
+
+def cross_validate_model(name, model, X, y, k, seed, **extra) -> dict:
+    scores, seconds, epochs = [], [], []
+    for fold, (tr, te) in enumerate(StratifiedKFold(k, shuffle=True, random_state=seed).split(X, y)):
+        s, sec, ep = fit_and_score(model, X[tr], y[tr], X[te], y[te])
+        scores.append(s)
+        seconds.append(sec)
+        epochs.append(ep)
+        log(
+            f"{extra} {name} fold {fold + 1}/{k}: AUC {s['AUC']:.3f} Acc {s['Acc']:.3f} {sec:.1f}s "
+            f"({len(ep)} epochs) load {load()}"
+        )
+    return summarise(name, scores, seconds, epochs, **extra)
+
+
+def subsample(X, y, n, seed):
+    if n is None or n >= len(X):
+        return X, y
+    idx = np.sort(np.random.default_rng(seed).permutation(len(X))[:n])
+    return X[idx], y[idx]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="subsample, 2 epochs, 5-fold only (< 5 min)")
+    parser.add_argument("--threads", type=int, default=None, help="default: GALAXY_SLOTS or all CPUs")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--max-epochs", type=int, default=20)
+    parser.add_argument("--patience", type=int, default=4)
+    parser.add_argument("--layers", type=int, nargs="+", default=[1, 2], choices=[1, 2])
+    parser.add_argument("--folds", type=int, nargs="+", default=[5, 10])
+    parser.add_argument(
+        "--no-leakfree-cv",
+        action="store_true",
+        help="leak-free protocol: independent test only (CV is unaffected by the test copies)",
+    )
+    parser.add_argument("--n-train", type=int, default=None, help="subsample the training sets")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.max_epochs = 2
+        args.folds = [5]
+        args.n_train = args.n_train or 600
+    t_start = time.perf_counter()
+    print(f"# {machine_info()}")
+    print(f"# {' '.join(sys.argv)}")
+    home = get_data_home()
+    print(
+        f"# data: {home / 'ienhancer2l'}; model: Enhancer-LSTMAtt lr {args.lr}, batch 64, max {args.max_epochs} "
+        f"epochs, early stopping patience {args.patience} on a 10% validation split (load_best)"
+    )
+    weights_dir = home / "enhancer_lstmatt_weights"
+
+    rows = []
+    lstmatt = make_lstmatt(args)
+    for layer in args.layers:
+        X_test, y_test = load_ienhancer2l(layer, "test", download_if_missing=False)
+        for protocol, drop in (("standard", False), ("leak-free", True)):
+            X, y = load_ienhancer2l(layer, "train", drop_test_duplicates=drop, download_if_missing=False)
+            X, y = subsample(X, y, args.n_train, args.seed)
+            extra_base = {"layer": layer, "protocol": protocol}
+            if not (drop and args.no_leakfree_cv):
+                for k in args.folds:
+                    extra = {**extra_base, "evaluation": f"{k}-fold CV"}
+                    rows.append(cross_validate_model("GC content + LR", make_gc(), X, y, k, args.seed, **extra))
+                    rows.append(cross_validate_model("Enhancer-LSTMAtt", lstmatt, X, y, k, args.seed, **extra))
+                    print(format_table(rows[-2:]), flush=True)
+            extra = {**extra_base, "evaluation": f"independent ({len(X)} train)"}
+            for name, model in (("GC content + LR", make_gc()), ("Enhancer-LSTMAtt", lstmatt)):
+                s, sec, ep = fit_and_score(model, X, y, X_test, y_test)
+                rows.append(summarise(name, [s], [sec], [ep], **extra))
+                log(rows[-1])
+            if not drop and (weights_dir / f"layer{layer}.h5").exists():
+                clf = EnhancerLSTMAttClassifier.from_keras_weights(
+                    weights_dir / f"layer{layer}.h5", threads=args.threads
+                )
+                t0 = time.perf_counter()
+                s = paper_scores(y_test, clf.predict_proba(X_test)[:, 1])
+                rows.append(
+                    summarise(
+                        "authors' weights",
+                        [s],
+                        [time.perf_counter() - t0],
+                        [[]],
+                        layer=layer,
+                        protocol="published",
+                        evaluation="independent",
+                    )
+                )
+            print(format_table(rows[-3:]), flush=True)
+    print()
+    print(f"# all results ({(time.perf_counter() - t_start) / 60:.1f} min)")
+    print(format_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
