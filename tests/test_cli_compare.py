@@ -12,6 +12,7 @@ from matplotlib.image import imread
 from enhancer_sk.commands import compare
 from enhancer_sk.datasets import make_synthetic_enhancers
 from enhancer_sk.deepenhancer import DeepEnhancerCNN
+from enhancer_sk.gkmsvm import GkmSVM
 from enhancer_sk.kmersvm import KmerSVM
 from enhancer_sk.lstmatt import EnhancerLSTMAttClassifier
 from enhancer_sk.sequences import write_fasta
@@ -86,15 +87,18 @@ def test_fasta_with_label_table(tmp_path):
     assert [r["id"] for r in _read_tsv(out / "oof_scores.tsv")][:2] == ["r0", "r1"]
 
 
-def test_deep_model_presets_run(tmp_path):
+@pytest.mark.parametrize("model", ["gkm", "deepenhancer"])
+def test_slow_model_presets_run(tmp_path, model):
     out = tmp_path / "out"
-    assert run_compare(["--synthetic", "--n-samples", "60", "--models", "deepenhancer", "--cv", "2",
+    assert run_compare(["--synthetic", "--n-samples", "60", "--models", model, "--cv", "2",
                         "--threads", "1", "-o", str(out)]) == 0
-    assert len(_read_tsv(out / "fold_scores.tsv")) == 2
+    assert [r["model"] for r in _read_tsv(out / "fold_scores.tsv")] == [model, model]
 
 
 def test_build_model_presets():
     assert isinstance(compare.build_model("kmer", seed=3), KmerSVM)
+    gkm = compare.build_model("gkm", seed=3, threads=1)
+    assert isinstance(gkm, GkmSVM) and gkm.random_state == 3 and gkm.n_jobs == 1
     deep = compare.build_model("deepenhancer", seed=3, threads=1, length=150)
     assert isinstance(deep, DeepEnhancerCNN) and deep.window == 150 and deep.random_state == 3
     lstm = compare.build_model("lstmatt", preset="full", seed=1, threads=1, length=180)
