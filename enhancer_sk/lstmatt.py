@@ -63,7 +63,13 @@ def _same_pad(kernel_size: int) -> tuple[int, int]:
 
 
 class _ConvBN(nn.Module):
-    """Conv1d followed by BatchNorm1d (Keras defaults), ``same`` or ``valid`` padding."""
+    """Conv1d followed by BatchNorm1d (Keras defaults), ``same`` or ``valid`` padding.
+
+    The parameters are a ``Conv1d`` and a ``BatchNorm1d``; the computation runs
+    as a 2-D convolution over ``(n, channels, 1, length)`` activations in
+    channels-last memory order, which oneDNN executes markedly faster on the CPU
+    (forward and backward) than the 1-D layout.
+    """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, same=True, bn=True, momentum=0.01):
         super().__init__()
@@ -72,10 +78,17 @@ class _ConvBN(nn.Module):
         self.bn = nn.BatchNorm1d(out_channels, eps=1e-3, momentum=momentum) if bn else None
 
     def forward(self, x):
+        """``x``: (n, channels, 1, length), channels-last."""
         if self.pad != (0, 0):
             x = F.pad(x, self.pad)
-        x = self.conv(x)
-        return self.bn(x) if self.bn is not None else x
+        conv = self.conv
+        x = F.conv2d(x, conv.weight.unsqueeze(2), conv.bias, stride=(1, conv.stride[0]))
+        bn = self.bn
+        if bn is None:
+            return x
+        if bn.training:
+            bn.num_batches_tracked.add_(1)
+        return F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.training, bn.momentum, bn.eps)
 
 
 class _DownBlock(nn.Module):
@@ -156,9 +169,9 @@ class _ParallelBranches(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, emb_lnc, emb_ncl, module):
+    def forward(ctx, emb_lnc, emb_nlc, module):
         lstm_in = emb_lnc.detach().requires_grad_()
-        res_in = emb_ncl.detach().requires_grad_()
+        res_in = emb_nlc.detach().requires_grad_()
 
         def lstm_task():
             with torch.enable_grad():
@@ -309,13 +322,16 @@ class EnhancerLSTMAtt(nn.Module):
         nn.init.zeros_(self.attention_bias)
 
     # -- branches ---------------------------------------------------------------------------
-    def _resnet(self, emb_ncl: torch.Tensor) -> torch.Tensor:
-        x = F.relu(self.stem(emb_ncl))
-        x = F.max_pool1d(x, kernel_size=2, stride=1)
+    def _resnet(self, emb_nlc: torch.Tensor) -> torch.Tensor:
+        """ResNet features (n, res_filters) from the (n, L, embedding) embedding."""
+        # (n, C, 1, L) view of the (n, L, C) memory: channels-last, no copy
+        x = emb_nlc.transpose(1, 2).unsqueeze(2)
+        # MaxPool(2, stride 1) then ReLU (= ReLU then MaxPool, cheaper)
+        x = F.relu(F.max_pool2d(self.stem(x), (1, 2), stride=1))
         x = self.down(x)
         for block in self.identity:
             x = block(x)
-        return x.amax(dim=2)
+        return F.adaptive_max_pool2d(x, 1).flatten(1)
 
     def _recurrent(self, emb_lnc: torch.Tensor) -> torch.Tensor:
         """Bi-LSTM outputs, time-major (L, n, 2h)."""
@@ -332,27 +348,25 @@ class EnhancerLSTMAtt(nn.Module):
         if tokens.dim() != 2 or tokens.shape[1] != self.sequence_length:
             raise ValueError(f"expected tokens of shape (n, {self.sequence_length}), got {tuple(tokens.shape)}")
         tokens = tokens.long()
-        # time-major embedding for the LSTM, channels-first copy for the convolutions
-        emb_lnc = self.embedding(tokens.t())
-        emb_ncl = emb_lnc.permute(1, 2, 0)
-        return emb_lnc, emb_ncl
+        # two lookups: time-major for the LSTM, batch-major (channels-last) for the convolutions
+        return self.embedding(tokens.t()), self.embedding(tokens)
 
-    def _branches(self, emb_lnc: torch.Tensor, emb_ncl: torch.Tensor):
+    def _branches(self, emb_lnc: torch.Tensor, emb_nlc: torch.Tensor):
         """(Bi-LSTM outputs (L, n, 2h), ResNet features (n, filters)), serially or concurrently."""
         if not self.parallel_branches:
-            return self._recurrent(emb_lnc), self._resnet(emb_ncl)
+            return self._recurrent(emb_lnc), self._resnet(emb_nlc)
         if torch.is_grad_enabled() and emb_lnc.requires_grad:
-            return _ParallelBranches.apply(emb_lnc, emb_ncl, self)
+            return _ParallelBranches.apply(emb_lnc, emb_nlc, self)
         future = _submit_like_caller(self._recurrent, emb_lnc)
         try:
-            res = self._resnet(emb_ncl)
+            res = self._resnet(emb_nlc)
         finally:
             h = future.result()
         return h, res
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        emb_lnc, emb_ncl = self._embed(tokens)
-        h, res = self._branches(emb_lnc, emb_ncl)
+        emb_lnc, emb_nlc = self._embed(tokens)
+        h, res = self._branches(emb_lnc, emb_nlc)
         a = self._attention_scores(h)
         att = (a.unsqueeze(2) * h).sum(dim=0)
         features = torch.cat([self.dropout(att), res], dim=1)
