@@ -118,7 +118,6 @@ __all__ = [
 KERNEL_TYPES = ("gkm", "gkm_estfull", "gkm_esttrunc")
 #: Largest word length (LS-GKM's own limit); the 4^l table holds 16.7 M entries at l = 12.
 MAX_TABLE_L = 12
-_MAX_L = 16  # 2-bit codes of an l-mer fit in 32 bits
 _CHUNK_BITS = 12  # key look-up tables index 12 bits (6 positions) at a time
 _MAX_KEY_POSITIONS = 10  # buckets are keyed on at most 10 positions (4^10 buckets)
 
@@ -331,16 +330,19 @@ class _SubsetPlan:
 
 
 @njit(parallel=True, cache=True)
-def _block_bucket_sort(packed, seg, table, n_chunks, n_keys, offsets, out):
+def _block_bucket_sort(packed, seg, block, table, n_chunks, n_keys, offsets, out):
     """Counting sort of each block's windows by bucket key (stable: sequence order kept per bucket).
 
-    ``packed[seg[b]:seg[b + 1]]`` are the windows of block ``b``; ``offsets[b, key]``
-    receives the absolute start of bucket ``key`` of block ``b`` in ``out``.
+    ``packed[seg[b]:seg[b + 1]]`` (``(seq << 32) | code``) are the windows of
+    block ``b``; ``offsets[b, key]`` receives the absolute start of bucket ``key``
+    of block ``b`` in ``out``, whose entries are 32-bit
+    ``(seq - b * block) << 24 | code`` (half the cache footprint of the input).
     """
     n_blocks = seg.shape[0] - 1
     for b in prange(n_blocks):
         lo = seg[b]
         hi = seg[b + 1]
+        base = np.int64(b) * block
         off = offsets[b]
         off[:] = 0
         keys = np.empty(hi - lo, np.int64)
@@ -357,27 +359,16 @@ def _block_bucket_sort(packed, seg, table, n_chunks, n_keys, offsets, out):
         cursor = off[:n_keys].copy()
         for t in range(lo, hi):
             kk = keys[t - lo]
-            out[cursor[kk]] = packed[t]
+            p = packed[t]
+            out[cursor[kk]] = np.uint32((((p >> 32) - base) << 24) | (p & 0xFFFFFF))
             cursor[kk] += 1
 
 
 @njit(parallel=True, cache=True)
 def _accumulate_tiles(
-    G,
-    q_sorted,
-    q_seg,
-    r_sorted,
-    r_off,
-    tile_i,
-    tile_j,
-    table,
-    n_chunks,
-    s_mask,
-    b_mask,
-    even,
-    weights,
+    G, q_sorted, q_seg, r_sorted, r_off, block, tile_i, tile_j, table, n_chunks, s_mask, b_mask, even, weights,
     symmetric,
-):
+):  # fmt: skip
     """Add one position subset's canonical pairs to G, one (row block, column block) tile per task.
 
     Queries of row block I are visited in bucket order, so the partner runs of
@@ -388,25 +379,27 @@ def _accumulate_tiles(
         bj = tile_j[task]
         diagonal = symmetric and bi == bj
         off = r_off[bj]
+        row0 = np.int64(bi) * block
+        col0 = np.int64(bj) * block
         for t in range(q_seg[bi], q_seg[bi + 1]):
-            q = q_sorted[t]
-            c = q & 0xFFFFFFFF
-            x = q >> 32
+            q = np.int64(q_sorted[t])
+            c = q & 0xFFFFFF
+            x = row0 + (q >> 24)
             key = 0
             for ch in range(n_chunks):
                 key |= table[ch, (c >> (12 * ch)) & 4095]
             a = off[key]
             u = off[key + 1] - 1
-            low = x << 32
+            low = (q >> 24) << 24
             while u >= a:
-                p = r_sorted[u]
+                p = np.int64(r_sorted[u])
                 if diagonal and p < low:
                     break  # bucket members are sorted by sequence: the rest lie below the diagonal
-                v = c ^ (p & 0xFFFFFFFF)
+                v = c ^ (p & 0xFFFFFF)
                 v = (v | (v >> 1)) & even
                 # branch-free: a non-canonical pair adds 0 (mispredicted branches cost more than the add)
                 canonical = ((v & s_mask) == 0) & ((v & b_mask) == b_mask)
-                G[x, p >> 32] += weights[_popcount_even(v)] * canonical
+                G[x, col0 + (p >> 24)] += weights[_popcount_even(v)] * canonical
                 u -= 1
 
 
@@ -480,7 +473,7 @@ def _progress(iterable, total: int, verbose: bool, desc: str):
 # ----------------------------------------------------------------------------- kernels
 
 
-_BLOCK = 256  # sequences per block: a 256 x 256 float64 tile of G is 512 KiB (fits in L2)
+_BLOCK = 256  # sequences per block (<= 256: 8 bits); a 256 x 256 float64 tile of G is 512 KiB (L2)
 
 
 def _block_segments(packed: np.ndarray, n: int, block: int) -> np.ndarray:
@@ -507,16 +500,16 @@ def _raw_kernel(qw: _Windows, rw: _Windows, weights, l, use_rc, symmetric, verbo
     padded = np.zeros(l + 1)  # non-canonical pairs may be farther than d: they index a 0 weight
     padded[: len(weights)] = weights
     G = np.zeros((qw.n, rw.n))
-    q_sorted = np.empty_like(query)
-    r_sorted = np.empty_like(ref)
+    q_sorted = np.empty(query.shape[0], np.uint32)
+    r_sorted = np.empty(ref.shape[0], np.uint32)
     q_off = np.empty((nq_blocks, plan.n_keys + 1), np.int64)
     r_off = np.empty((nr_blocks, plan.n_keys + 1), np.int64)
     for si in _progress(range(len(plan.subsets)), len(plan.subsets), verbose, "gkm kernel"):
         table = plan.tables[si]
-        _block_bucket_sort(query, q_seg, table, plan.n_chunks, plan.n_keys, q_off, q_sorted)
-        _block_bucket_sort(ref, r_seg, table, plan.n_chunks, plan.n_keys, r_off, r_sorted)
+        _block_bucket_sort(query, q_seg, _BLOCK, table, plan.n_chunks, plan.n_keys, q_off, q_sorted)
+        _block_bucket_sort(ref, r_seg, _BLOCK, table, plan.n_chunks, plan.n_keys, r_off, r_sorted)
         _accumulate_tiles(
-            G, q_sorted, q_seg, r_sorted, r_off, tile_i, tile_j, table, plan.n_chunks,
+            G, q_sorted, q_seg, r_sorted, r_off, _BLOCK, tile_i, tile_j, table, plan.n_chunks,
             plan.s_masks[si], plan.b_masks[si], plan.even_mask, padded, symmetric,
         )  # fmt: skip
     if symmetric:
