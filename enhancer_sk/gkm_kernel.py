@@ -473,6 +473,7 @@ def _progress(iterable, total: int, verbose: bool, desc: str):
 # ----------------------------------------------------------------------------- kernels
 
 
+_SMALL_PAIRS = 2e9  # window pairs below which the Gram matrix is accumulated on one thread
 _BLOCK = 256  # sequences per block (<= 256: 8 bits); a 256 x 256 float64 tile of G is 512 KiB (L2)
 
 
@@ -490,6 +491,21 @@ def _raw_kernel(qw: _Windows, rw: _Windows, weights, l, use_rc, symmetric, verbo
     ref = _packed_reference(rw.fwd, rw.rc, rw.start, rw.count, use_rc)
     q_seg = _block_segments(query, qw.n, _BLOCK)
     r_seg = _block_segments(ref, rw.n, _BLOCK)
+    padded = np.zeros(l + 1)  # non-canonical pairs may be farther than d: they index a 0 weight
+    padded[: len(weights)] = weights
+    G = np.zeros((qw.n, rw.n))
+    if query.shape[0] * ref.shape[0] < _SMALL_PAIRS:
+        threads = 1  # a few ms per subset: thread wake-ups would cost more than they save
+    else:
+        threads = numba.get_num_threads()
+    with _numba_threads(threads):
+        _accumulate_all(G, query, ref, q_seg, r_seg, plan, padded, symmetric, verbose)
+    if symmetric:
+        _mirror_upper(G)
+    return G
+
+
+def _accumulate_all(G, query, ref, q_seg, r_seg, plan, padded, symmetric, verbose) -> None:
     nq_blocks, nr_blocks = len(q_seg) - 1, len(r_seg) - 1
     if symmetric:
         tiles = [(i, j) for i in range(nq_blocks) for j in range(i, nr_blocks)]
@@ -497,9 +513,6 @@ def _raw_kernel(qw: _Windows, rw: _Windows, weights, l, use_rc, symmetric, verbo
         tiles = [(i, j) for i in range(nq_blocks) for j in range(nr_blocks)]
     tile_i = np.array([t[0] for t in tiles], dtype=np.int64)
     tile_j = np.array([t[1] for t in tiles], dtype=np.int64)
-    padded = np.zeros(l + 1)  # non-canonical pairs may be farther than d: they index a 0 weight
-    padded[: len(weights)] = weights
-    G = np.zeros((qw.n, rw.n))
     q_sorted = np.empty(query.shape[0], np.uint32)
     r_sorted = np.empty(ref.shape[0], np.uint32)
     q_off = np.empty((nq_blocks, plan.n_keys + 1), np.int64)
@@ -512,9 +525,6 @@ def _raw_kernel(qw: _Windows, rw: _Windows, weights, l, use_rc, symmetric, verbo
             G, q_sorted, q_seg, r_sorted, r_off, _BLOCK, tile_i, tile_j, table, plan.n_chunks,
             plan.s_masks[si], plan.b_masks[si], plan.even_mask, padded, symmetric,
         )  # fmt: skip
-    if symmetric:
-        _mirror_upper(G)
-    return G
 
 
 def _gram(w: _Windows, weights, l, use_rc, normalize=True, verbose=False) -> tuple[np.ndarray, np.ndarray]:

@@ -121,7 +121,10 @@ def test_estimated_weights_count_lmers_between_two_lmers():
     np.testing.assert_allclose(gkm_weights(l, k, l, "gkm_estfull"), w, rtol=1e-12, atol=1e-15)
 
 
-def test_cross_kernel_equals_gram_block_and_threads_agree():
+def test_cross_kernel_equals_gram_block_and_threads_agree(monkeypatch):
+    import enhancer_sk.gkm_kernel as module
+
+    monkeypatch.setattr(module, "_SMALL_PAIRS", 0)  # use the threads even on this small input
     X = _random_sequences(30, 25, 60, seed=11)
     G1 = gkm_kernel(X, l=6, k=4, d=2, n_jobs=1)
     G2 = gkm_kernel(X, l=6, k=4, d=2, n_jobs=2)
@@ -138,6 +141,7 @@ def test_large_d_and_many_blocks(monkeypatch):
     import enhancer_sk.gkm_kernel as module
 
     monkeypatch.setattr(module, "_BLOCK", 4)
+    monkeypatch.setattr(module, "_SMALL_PAIRS", 0)
     X = _random_sequences(11, 6, 12, seed=5)
     _, expected = _brute_kernel(X, X, 3, 2, 3)
     np.testing.assert_allclose(gkm_kernel(X, l=3, k=2, d=3, kernel="gkm", n_jobs=2), expected, atol=1e-9)
