@@ -44,6 +44,7 @@ from sklearn.base import clone  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
 from skorch.callbacks import EarlyStopping  # noqa: E402
 from skorch.dataset import ValidSplit  # noqa: E402
 
@@ -67,7 +68,7 @@ def make_lstmatt(args) -> EnhancerLSTMAttClassifier:
         lr=args.lr,
         max_epochs=args.max_epochs,
         batch_size=64,
-        train_split=ValidSplit(10, stratified=True, random_state=args.seed),
+        train_split=ValidSplit(0.1, stratified=True, random_state=args.seed),
         callbacks=[("early_stopping", EarlyStopping(monitor="valid_loss", patience=args.patience, load_best=True))],
         threads=args.threads,
         random_state=args.seed,
@@ -76,7 +77,7 @@ def make_lstmatt(args) -> EnhancerLSTMAttClassifier:
 
 
 def make_gc() -> object:
-    return make_pipeline(GCContent(), LogisticRegression())
+    return make_pipeline(GCContent(), StandardScaler(), LogisticRegression())
 
 
 def fit_and_score(model, X_train, y_train, X_test, y_test) -> tuple[dict, float, list[float]]:
