@@ -9,9 +9,11 @@ Parts
 -----
 speed
     Default architecture (4conv2pool4norm, 300-bp windows): training windows/s
-    (one epoch, no validation) and prediction windows/s through
-    ``predict_proba`` (window extraction, one-hot, forward, max-voting; batches
-    of 512), on sequences of 1,000 bp (351 windows each at stride 2).
+    (one epoch, no validation, sequences of 1,000 bp: 351 windows each at
+    stride 2) and prediction windows/s (window extraction, one-hot, forward;
+    batches of 512) with the default shared-convolution path and window by
+    window, on 1,000-bp and on 200-bp sequences, and ``predict_proba`` end to
+    end.
 motifs
     ``extract_motifs`` for the 128 first-layer kernels (65,536 8-mers) and the
     Tomtom comparison with JASPAR 2024 CORE vertebrates.
@@ -48,7 +50,7 @@ from _machine import machine_info  # noqa: E402
 from enhancer_sk.datasets import make_synthetic_enhancers  # noqa: E402
 from enhancer_sk.deepenhancer import DeepEnhancerCNN  # noqa: E402
 from enhancer_sk.metrics import PAPER_COLUMNS, format_table, paper_scores  # noqa: E402
-from enhancer_sk.threads import limit_threads  # noqa: E402
+from enhancer_sk.threads import available_cpus, limit_threads  # noqa: E402
 from enhancer_sk.windows import SlidingWindows  # noqa: E402
 
 
@@ -71,26 +73,38 @@ def part_speed(args) -> list[dict]:
     n_train = 8 if args.quick else 24
     X = random_sequences(n_train, 1000, 0)  # 351 windows each
     y = np.arange(n_train) % 2
-    clf = DeepEnhancerCNN(max_epochs=1, train_split=None, batch_size=128, iterator_valid__batch_size=512,
-                          random_state=0, threads=args.threads)
-    n_windows = SlidingWindows(X, 300, 2).n_windows
-    clf.initialize()  # allocate outside the timing
-    t0 = time.perf_counter()
-    clf.fit(X, y)
-    dt = time.perf_counter() - t0
-    rows.append({"what": "train (fwd+bwd+Adam), batch 128", "windows": n_windows, "seconds": f"{dt:.1f}",
-                 "windows/s": f"{n_windows / dt:.0f}", "load": load()})
-    log(rows[-1])
     n_pred = 8 if args.quick else 40
-    Xp = random_sequences(n_pred, 1000, 1)
-    n_windows = SlidingWindows(Xp, 300, 2).n_windows
-    clf.predict_proba(Xp[:1])  # warm-up
-    t0 = time.perf_counter()
-    clf.predict_proba(Xp)
-    dt = time.perf_counter() - t0
-    rows.append({"what": "predict_proba (max-voting), batch 512", "windows": n_windows, "seconds": f"{dt:.1f}",
-                 "windows/s": f"{n_windows / dt:.0f}", "load": load()})
-    log(rows[-1])
+    for threads in args.speed_threads:
+        clf = DeepEnhancerCNN(max_epochs=1, train_split=None, batch_size=128, iterator_valid__batch_size=512,
+                              random_state=0, threads=threads)
+        n_windows = SlidingWindows(X, 300, 2).n_windows
+        t0 = time.perf_counter()
+        clf.fit(X, y)
+        dt = time.perf_counter() - t0
+        rows.append({"threads": threads, "what": "train (fwd+bwd+Adam), batch 128", "windows": n_windows,
+                     "seconds": f"{dt:.1f}", "windows/s": f"{n_windows / dt:.0f}", "load": load()})
+        log(rows[-1])
+        for length, label in ((1000, "1,000-bp"), (200, "200-bp (N-padded, 51 windows each)")):
+            Xp = random_sequences(n_pred if length == 1000 else 5 * n_pred, length, 1)
+            windows = SlidingWindows(Xp, 300, 2)
+            clf.predict_proba(Xp[:1])  # warm-up
+            for shared in (True, False):
+                if not shared and length == 200:
+                    continue  # same per-window cost as the 1,000-bp row
+                t0 = time.perf_counter()
+                n = sum(len(lg) for lg, _ in clf._iter_window_scores(windows, shared=shared))
+                dt = time.perf_counter() - t0
+                how = "shared convolutions (default)" if shared else "window by window"
+                rows.append({"threads": threads, "what": f"predict {label}: {how}, batch 512", "windows": n,
+                             "seconds": f"{dt:.1f}", "windows/s": f"{n / dt:.0f}", "load": load()})
+                log(rows[-1])
+        t0 = time.perf_counter()
+        clf.predict_proba(Xp)
+        dt = time.perf_counter() - t0
+        rows.append({"threads": threads, "what": "predict_proba end to end (200-bp, max-voting)",
+                     "windows": windows.n_windows, "seconds": f"{dt:.1f}",
+                     "windows/s": f"{windows.n_windows / dt:.0f}", "load": load()})
+        log(rows[-1])
     return rows
 
 
@@ -192,7 +206,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parts", nargs="+", default=["speed", "motifs", "ienhancer", "voting"],
                         choices=["speed", "motifs", "ienhancer", "voting"])
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all CPUs)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads for the motif, iEnhancer and voting parts (default: all CPUs)")
+    parser.add_argument("--speed-threads", type=int, nargs="+", default=None,
+                        help="thread counts of the speed part (default: 1 and all CPUs; on an "
+                        "oversubscribed machine 2 threads can be 10x slower than 1)")
     parser.add_argument("--max-epochs", type=int, default=30)
     parser.add_argument("--max-windows", type=int, default=8,
                         help="training windows per sequence for the 300-bp models (default 8)")
@@ -202,13 +220,15 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.max_epochs = min(args.max_epochs, 2)
+    if args.speed_threads is None:
+        args.speed_threads = sorted({1, available_cpus()})
 
     print(f"# DeepEnhancerCNN benchmark{' (--quick: small sizes, not for reporting)' if args.quick else ''}")
     with limit_threads(args.threads) as n_threads:
         print(f"# {machine_info()} | torch threads used {n_threads}")
         if "speed" in args.parts:
             print("\n## Speed, default architecture (4conv2pool4norm), 300-bp windows of 1,000-bp sequences")
-            print(format_table(part_speed(args), index_name="what"))
+            print(format_table(part_speed(args)))
         if "motifs" in args.parts:
             print("\n## Motif extraction (128 kernels x 65,536 8-mers) and Tomtom")
             print(format_table(part_motifs(args), index_name="what"))

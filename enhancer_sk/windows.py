@@ -230,6 +230,18 @@ class SlidingWindows:
         seq, t = self.window_index(start, stop)
         return t - np.maximum(self.window - self._lengths[seq], 0)
 
+    def segment_codes(self, seq: np.ndarray, start: np.ndarray, length: np.ndarray, width: int) -> np.ndarray:
+        """Stretches ``start:start + length`` of the padded strips of sequences ``seq``.
+
+        Returns uint8 codes of shape (len(seq), width), ``N``-padded on the
+        right beyond each stretch (``width >= length.max()``).
+        """
+        out = np.full((len(seq), width), 4, dtype=np.uint8)
+        src = self._strip_starts[seq] + start
+        for i, (s, n) in enumerate(zip(src.tolist(), np.asarray(length).tolist())):
+            out[i, :n] = self._strip[s : s + n]
+        return out
+
     def codes_at(self, k: np.ndarray) -> np.ndarray:
         """Codes of the windows numbered ``k``: uint8 array of shape (len(k), window)."""
         seq, t = self._locate(np.asarray(k, dtype=np.int64))

@@ -188,6 +188,31 @@ def test_predict_proba_is_max_or_mean_of_window_probabilities(fitted, data):
     assert set(fitted.predict(X)) <= set(fitted.classes_) == {"background", "enhancer"}
 
 
+@pytest.mark.parametrize("architecture", sorted(ARCHITECTURES))
+def test_shared_convolution_scores_equal_window_by_window_scores(architecture):
+    """The fast prediction path (convolutions shared by overlapping windows) is exact."""
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), n)) for n in (20, 57, 79, 80, 81, 150, 333)]
+    for stride, rc in ((1, False), (2, True), (3, False)):
+        clf = tiny(architecture=architecture, window=80, stride=stride, reverse_complement=rc,
+                   iterator_valid__batch_size=50)
+        torch.manual_seed(stride)
+        clf.initialize()
+        for m in clf.module_.modules():  # non-trivial batch-norm statistics
+            if isinstance(m, torch.nn.BatchNorm1d):
+                m.running_mean.uniform_(-1, 1)
+                m.running_var.uniform_(0.5, 2)
+        windows = clf._windows(seqs)
+        slow = np.concatenate([lg for lg, _ in clf._iter_window_scores(windows, shared=False)])
+        fast, seq = map(np.concatenate, zip(*clf._iter_window_scores(windows, shared=True)))
+        assert len(fast) == windows.n_windows
+        np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(seq, windows.groups())
+    with pytest.raises(RuntimeError, match="evaluation mode"):
+        clf.module_.train().window_logits(torch.zeros(1, 4, 80), torch.zeros(1, dtype=torch.long),
+                                          torch.zeros(1, dtype=torch.long))
+
+
 def test_reverse_complement_option_makes_scores_strand_symmetric(fitted):
     # lengths whose window sets mirror onto each other (span divisible by the stride)
     seqs = ["".join(np.random.default_rng(i).choice(list("ACGT"), n)) for i, n in enumerate([30, 40, 80, 120])]
