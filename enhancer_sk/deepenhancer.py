@@ -602,7 +602,10 @@ class DeepEnhancerCNN(SequenceNetClassifier):
 
         A segment is the stretch of a sequence's padded strip spanned by its
         windows in the batch; segments of a batch are N-padded on the right
-        to a common length.
+        to a common length.  A batch whose segments would be longer than its
+        windows laid end to end (windows far apart, e.g. capped by
+        ``max_windows_per_sequence``) is given window by window instead
+        (window segment None), so memory stays bounded by the batch.
         """
         size = self._predict_batch_size()
         for a in range(0, windows.n_windows, size):
@@ -613,6 +616,9 @@ class DeepEnhancerCNN(SequenceNetClassifier):
             t_min = np.minimum.reduceat(t, first)
             t_max = np.maximum.reduceat(t, first)
             seg_len = t_max - t_min + windows.window
+            if seg_len.sum() >= len(seq) * windows.window:  # sparse windows (capped): nothing to share
+                yield torch.from_numpy(windows.one_hot(a, b)), None, None, seq
+                continue
             codes = windows.segment_codes(seq[first], t_min, seg_len, int(seg_len.max()))
             x = torch.from_numpy(codes_to_one_hot(codes))
             yield (x, torch.from_numpy(seg_of), torch.from_numpy(t - t_min[seg_of]), seq)

@@ -193,9 +193,9 @@ def test_shared_convolution_scores_equal_window_by_window_scores(architecture):
     """The fast prediction path (convolutions shared by overlapping windows) is exact."""
     rng = np.random.default_rng(0)
     seqs = ["".join(rng.choice(list("ACGT"), n)) for n in (20, 57, 79, 80, 81, 150, 333)]
-    for stride, rc in ((1, False), (2, True), (3, False)):
+    for stride, rc, cap in ((1, False, None), (2, True, None), (3, False, None), (1, False, 3)):
         clf = tiny(architecture=architecture, window=80, stride=stride, reverse_complement=rc,
-                   iterator_valid__batch_size=50)
+                   max_windows_per_sequence=cap, iterator_valid__batch_size=50)
         torch.manual_seed(stride)
         clf.initialize()
         for m in clf.module_.modules():  # non-trivial batch-norm statistics
@@ -208,6 +208,10 @@ def test_shared_convolution_scores_equal_window_by_window_scores(architecture):
         assert len(fast) == windows.n_windows
         np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-6)
         np.testing.assert_array_equal(seq, windows.groups())
+    # windows far apart (capped): given window by window, memory bounded by the batch
+    sparse = tiny(window=80, stride=1, max_windows_per_sequence=2)
+    (x, segment, _, seq), = sparse._shared_batches(sparse._windows(["A" * 5000]))
+    assert segment is None and x.shape == (2, 4, 80) and seq.tolist() == [0, 0]
     with pytest.raises(RuntimeError, match="evaluation mode"):
         clf.module_.train().window_logits(torch.zeros(1, 4, 80), torch.zeros(1, dtype=torch.long),
                                           torch.zeros(1, dtype=torch.long))
