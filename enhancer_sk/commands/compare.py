@@ -67,7 +67,7 @@ def _deepenhancer(preset: str, seed: int, threads: int | None, length: int):
 
     params = {"random_state": seed, "threads": threads}
     if preset == "fast":  # one window per sequence, no batch norm, narrow layers, few epochs
-        params.update(architecture="4conv2pool", window=length, max_epochs=25, lr=1e-3,
+        params.update(architecture="4conv2pool", window=length, max_epochs=12, lr=1e-3,
                       module__n_kernels_1=32, module__n_kernels_2=32, module__n_hidden_1=32,
                       module__n_hidden_2=16)
     return DeepEnhancerCNN(**params)
@@ -86,7 +86,7 @@ _BUILDERS: dict[str, tuple[str, Callable]] = {
     "kmer": ("KmerSVM: RBF SVM on canonical 6-mer spectra", _kmer),
     "gkm": ("GkmSVM: gapped k-mer SVM (l=11, k=7, d=3)", _gkm),
     "lstmatt": ("EnhancerLSTMAttClassifier (fast preset: 1 Bi-LSTM layer, 10 epochs)", _lstmatt),
-    "deepenhancer": ("DeepEnhancerCNN (fast preset: 4conv2pool, 32 kernels, <= 25 epochs)", _deepenhancer),
+    "deepenhancer": ("DeepEnhancerCNN (fast preset: 4conv2pool, 32 kernels, 12 epochs)", _deepenhancer),
     "gc": ("GC content + logistic regression (composition-only floor)", _gc),
 }
 
