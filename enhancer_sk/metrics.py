@@ -25,6 +25,7 @@ from sklearn.metrics import (
 __all__ = [
     "PAPER_COLUMNS",
     "SCORING",
+    "auprc_score",
     "confusion_counts",
     "format_table",
     "paper_scores",
@@ -58,14 +59,27 @@ def specificity_score(y_true, y_pred, *, pos_label=None) -> float:
     return float(recall_score(np.asarray(y_true) != pos, np.asarray(y_pred) != pos, zero_division=0.0))
 
 
+def auprc_score(y_true, y_score, *, pos_label=None) -> float:
+    """Area under the precision-recall curve (average precision) of the positive class.
+
+    Unlike scikit-learn's ``"average_precision"`` scorer, works with any labels
+    (the positive class defaults to the larger label, as for the other scores).
+    """
+    pos = _positive_label(y_true, pos_label)
+    return float(average_precision_score(np.asarray(y_true) == pos, y_score))
+
+
+_SCORE_METHODS = ("decision_function", "predict_proba")
+
 #: Scorers for ``cross_validate``: sensitivity, specificity, accuracy, MCC, AUROC, AUPRC.
+#: The positive class is the larger label (``classes_[1]``), whatever the label type.
 SCORING: dict = {
     "Sn": make_scorer(sensitivity_score),
     "Sp": make_scorer(specificity_score),
     "Acc": make_scorer(accuracy_score),
     "MCC": make_scorer(matthews_corrcoef),
     "AUC": "roc_auc",
-    "AUPRC": "average_precision",
+    "AUPRC": make_scorer(auprc_score, response_method=_SCORE_METHODS),
 }
 
 

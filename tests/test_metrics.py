@@ -58,3 +58,11 @@ def test_format_table():
     lines = text.splitlines()
     assert lines[0].split("|")[1].strip() == "model"
     assert "0.900 ± 0.010" in lines[2] and "0.800" in lines[2]
+
+
+def test_scoring_with_string_labels():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 2))
+    y = np.where(X[:, 0] > 0, "strong", "weak")  # positive class: the larger label, "weak"
+    res = cross_validate(LogisticRegression(), X, y, cv=3, scoring=SCORING)
+    assert np.all(res["test_AUPRC"] > 0.8) and np.all(res["test_AUC"] > 0.8)
