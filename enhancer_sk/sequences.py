@@ -480,6 +480,6 @@ def check_training_labels(y, *, n_samples: int | None = None) -> np.ndarray:
     if len(classes) < 2:
         only = f" (only {classes[0].item()!r})" if len(classes) else ""
         raise SingleClassError(
-            f"training data must hold at least two classes, got {len(classes)}{only}"
+            f"training data must hold at least two classes, got {len(classes)} class{only}"
         )
     return y
