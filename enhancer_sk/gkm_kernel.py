@@ -65,11 +65,14 @@ Algorithms
   are bucketed by their letters at :math:`S` (a counting sort), and every pair
   in a bucket is counted only when :math:`S` is its *canonical* subset, the
   first :math:`s` positions where the two l-mers agree; so each pair within
-  :math:`d` mismatches is counted exactly once.  Rows of the Gram matrix are
-  split over ``n_jobs`` numba threads; a thread owns its rows (no atomic
-  writes), walks one row's windows at a time so that the row being
-  accumulated stays in cache (tiled accumulation), and only the upper
-  triangle is computed.
+  :math:`d` mismatches is counted exactly once (a pair at :math:`m`
+  mismatches is seen in :math:`\binom{l - m}{s}` buckets and counted in one).
+  The accumulation is tiled: sequences form blocks of 256, each block's
+  windows are counting-sorted by bucket key, and one task (over ``n_jobs``
+  numba threads, no atomics) fills one 256 x 256 tile of the Gram matrix
+  (upper triangle only) by walking the row block's forward windows in key
+  order, so the column block's bucket runs are read in increasing order and
+  the tile stays in cache; the canonical test is branch-free.
 * **Decision-value table by dynamic programming.**  Mismatch counts add up
   over positions, so for coefficients :math:`c_w` on l-mers the smoothed
   table :math:`T_u = \sum_w h_{m(u, w)} c_w` over all :math:`4^l` l-mers is
