@@ -18,7 +18,8 @@ strong enhancers are also training records) and ``leak-free``
 training set).  Models:
 
 * ``Enhancer-LSTMAtt`` trained from scratch (Adam, batch 64, early stopping on
-  a 10 % stratified validation split with ``load_best``; see the options);
+  the AUC of a 10 % stratified validation split with ``load_best``, and by
+  default reverse-complement augmentation and strand averaging; see the options);
 * ``GC content + LR``: the composition-only baseline;
 * ``authors' weights`` (independent test only): the published Keras weights
   loaded into the port.
@@ -42,10 +43,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_info  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
-from skorch.callbacks import EarlyStopping  # noqa: E402
+from skorch.callbacks import EarlyStopping, EpochScoring  # noqa: E402
 from skorch.dataset import ValidSplit  # noqa: E402
 
 from enhancer_sk.datasets import get_data_home, load_ienhancer2l  # noqa: E402
@@ -62,6 +64,11 @@ def log(msg) -> None:
     print(f"# {msg}", file=sys.stderr, flush=True)
 
 
+def valid_auc(net, X, y) -> float:
+    """AUC on the validation split (encoded 0/1 targets, any label values)."""
+    return float(roc_auc_score(np.asarray(y) > 0.5, net.predict_proba(X)[:, 1]))
+
+
 def make_lstmatt(args) -> EnhancerLSTMAttClassifier:
     """The from-scratch model of the benchmark."""
     return EnhancerLSTMAttClassifier(
@@ -69,7 +76,15 @@ def make_lstmatt(args) -> EnhancerLSTMAttClassifier:
         max_epochs=args.max_epochs,
         batch_size=64,
         train_split=ValidSplit(0.1, stratified=True, random_state=args.seed),
-        callbacks=[("early_stopping", EarlyStopping(monitor="valid_loss", patience=args.patience, load_best=True))],
+        callbacks=[
+            ("valid_auc", EpochScoring(valid_auc, name="valid_auc", lower_is_better=False)),
+            (
+                "early_stopping",
+                EarlyStopping(monitor="valid_auc", lower_is_better=False, patience=args.patience, load_best=True),
+            ),
+        ],
+        augment_reverse_complement=args.rc,
+        average_reverse_complement=args.rc,
         threads=args.threads,
         random_state=args.seed,
         verbose=0,
@@ -133,6 +148,12 @@ def main(argv=None) -> int:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--max-epochs", type=int, default=20)
     parser.add_argument("--patience", type=int, default=4)
+    parser.add_argument(
+        "--rc",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="reverse-complement augmentation in training and strand averaging in prediction",
+    )
     parser.add_argument("--layers", type=int, nargs="+", default=[1, 2], choices=[1, 2])
     parser.add_argument("--folds", type=int, nargs="+", default=[5, 10])
     parser.add_argument(
@@ -152,7 +173,8 @@ def main(argv=None) -> int:
     home = get_data_home()
     print(
         f"# data: {home / 'ienhancer2l'}; model: Enhancer-LSTMAtt lr {args.lr}, batch 64, max {args.max_epochs} "
-        f"epochs, early stopping patience {args.patience} on a 10% validation split (load_best)"
+        f"epochs, early stopping on validation AUC (patience {args.patience}, 10% split, load_best), "
+        f"reverse-complement augmentation {'on' if args.rc else 'off'}"
     )
     weights_dir = home / "enhancer_lstmatt_weights"
 

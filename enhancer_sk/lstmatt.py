@@ -16,7 +16,7 @@ The network is the one the authors trained (their Keras notebook; see
   position, ``a = exp(e) / (sum_t exp(e_t) + 1e-7)``, output ``sum_t a_t h_t``,
   dropout.
 
-Keras details kept: BatchNorm ``eps=1e-3`` and ``momentum=0.99`` (torch 0.01),
+Keras details kept: BatchNorm ``eps=1e-3`` (momentum: see ``bn_momentum``),
 ``same`` padding of even kernels puts the extra zero on the right, Glorot-uniform
 kernels, orthogonal recurrent kernels, forget-gate bias 1, embeddings
 uniform(-0.05, 0.05).
@@ -47,7 +47,13 @@ from .neural_net import SequenceNetClassifier
 from .sequences import is_sequence_path
 from .threads import limit_threads, resolve_threads
 
-__all__ = ["EnhancerLSTMAtt", "EnhancerLSTMAttClassifier", "PaperBCELoss", "fit_token_length"]
+__all__ = [
+    "EnhancerLSTMAtt",
+    "EnhancerLSTMAttClassifier",
+    "PaperBCELoss",
+    "fit_token_length",
+    "reverse_complement_tokens",
+]
 
 #: Token of ``N`` (and padding) in the Enhancer-LSTMAtt alphabet A=0 T=1 C=2 G=3 N=4.
 N_TOKEN = 4
@@ -223,10 +229,13 @@ class EnhancerLSTMAtt(nn.Module):
     dense_units : int, default=16
     dropout : float, default=0.5
         Dropout on the attention output.
-    bn_momentum : float, default=0.01
+    bn_momentum : float, default=0.1
         Weight of each batch in the BatchNorm running statistics (torch
-        convention; Keras ``momentum=0.99`` is 0.01 here).  Raise it for very
-        short trainings, whose evaluation-mode statistics would otherwise lag.
+        convention).  Keras' default ``momentum=0.99`` is 0.01 here, but with
+        it the evaluation-mode statistics lag far behind the training ones for
+        the first few hundred steps (a from-scratch model predicted one class
+        on the validation split for 5+ epochs), so the torch default is used.
+        The Keras weights carry their own running statistics either way.
 
     Attributes
     ----------
@@ -249,7 +258,7 @@ class EnhancerLSTMAtt(nn.Module):
         lstm_layers: int = 2,
         dense_units: int = 16,
         dropout: float = 0.5,
-        bn_momentum: float = 0.01,
+        bn_momentum: float = 0.1,
     ):
         super().__init__()
         sizes = {
@@ -417,6 +426,15 @@ def fit_token_length(tokens: np.ndarray, length: int) -> np.ndarray:
     return out
 
 
+#: reverse complement of each token: A=0 <-> T=1, C=2 <-> G=3, N=4
+_RC_TOKENS = torch.tensor([1, 0, 3, 2, 4])
+
+
+def reverse_complement_tokens(tokens: torch.Tensor) -> torch.Tensor:
+    """Reverse complement of (n, L) token rows (A=0 T=1 C=2 G=3 N=4)."""
+    return _RC_TOKENS.to(tokens.device)[tokens.long()].flip(-1)
+
+
 # --------------------------------------------------------------------------- estimator
 
 
@@ -450,6 +468,8 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
     batch_size : int, default=64
     train_split : callable or None, default=skorch ValidSplit(5, stratified=True)
         Validation split for ``valid_loss`` / early stopping (None: no validation).
+    iterator_train__shuffle : bool, default=True
+        Shuffle the training batches every epoch (skorch's default is False).
     callbacks : list or None
         skorch callbacks, e.g. ``EarlyStopping(patience=5, load_best=True)`` or
         ``LRScheduler(...)``.
@@ -465,6 +485,12 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         threads.  "auto": when ``threads`` resolves to 2 or more.  Results are
         the same; it is faster on few cores and degrades gracefully when the
         cores are shared with other work.
+    augment_reverse_complement : bool, default=False
+        In training, replace each sequence of a batch by its reverse complement
+        with probability 1/2 (drawn from the seeded torch RNG).  Not in the paper.
+    average_reverse_complement : bool, default=False
+        In prediction, average the logits of each sequence and of its reverse
+        complement.  Not in the paper.
     verbose : int, default=0
         1 prints the skorch epoch log.
     **kwargs
@@ -490,9 +516,14 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         random_state=None,
         threads: int | None = None,
         parallel_branches="auto",
+        augment_reverse_complement: bool = False,
+        average_reverse_complement: bool = False,
         verbose: int = 0,
         **kwargs,
     ):
+        # skorch does not shuffle training batches by default; sequence files are often
+        # sorted by class, which makes every batch one class and stalls training
+        kwargs.setdefault("iterator_train__shuffle", True)
         super().__init__(
             module,
             *args,
@@ -508,6 +539,8 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         )
         self.loss = loss
         self.parallel_branches = parallel_branches
+        self.augment_reverse_complement = augment_reverse_complement
+        self.average_reverse_complement = average_reverse_complement
 
     @property
     def _default_callbacks(self):
@@ -596,7 +629,24 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
             X = X[:, 0]
         return tokenize(X, length)
 
+    # -- training ----------------------------------------------------------------------------
+    def train_step_single(self, batch, **fit_params):
+        """One training step; reverse-complement augmentation when asked."""
+        if self.augment_reverse_complement:
+            xi, yi = batch
+            xi = torch.as_tensor(xi)
+            flip = torch.rand(len(xi)) < 0.5
+            xi = torch.where(flip[:, None].to(xi.device), reverse_complement_tokens(xi), xi)
+            batch = (xi, yi)
+        return super().train_step_single(batch, **fit_params)
+
     # -- prediction --------------------------------------------------------------------------
+    def _infer_eval(self, xi):
+        out = self.infer(xi)
+        if self.average_reverse_complement:
+            out = (out + self.infer(reverse_complement_tokens(torch.as_tensor(xi)))) / 2
+        return out
+
     def evaluation_step(self, batch, training=False):
         """Forward pass; without gradients (``torch.inference_mode``) when not training."""
         if training:
@@ -605,7 +655,7 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         xi = batch[0] if isinstance(batch, (tuple, list)) else batch
         self._set_training(False)
         with torch.inference_mode():
-            return self.infer(xi)
+            return self._infer_eval(xi)
 
     def predict_proba(self, X) -> np.ndarray:
         """Probabilities of ``classes_[0]`` and ``classes_[1]``, shape (n, 2)."""
@@ -621,7 +671,7 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         """Logits of one batch in evaluation mode, as float32 NumPy."""
         self._set_training(False)
         with torch.inference_mode():
-            out = self.infer(xb)
+            out = self._infer_eval(xb)
         return out.cpu().numpy().astype(np.float32, copy=False)
 
     def attention_weights(self, X) -> np.ndarray:

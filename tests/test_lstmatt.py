@@ -203,6 +203,13 @@ def test_random_state_is_bitwise_reproducible(data):
     assert not np.array_equal(p1, p3)
 
 
+def test_training_batches_are_shuffled_by_default():
+    # skorch's own default is no shuffling: class-sorted files would give one-class batches
+    assert EnhancerLSTMAttClassifier().get_params()["iterator_train__shuffle"] is True
+    assert EnhancerLSTMAttClassifier(iterator_train__shuffle=False).get_params()["iterator_train__shuffle"] is False
+    assert clone(EnhancerLSTMAttClassifier()).get_params()["iterator_train__shuffle"] is True
+
+
 def test_clone_and_nested_params():
     clf = tiny(module__lstm_units=5, loss="paper")
     params = clf.get_params()
@@ -359,3 +366,31 @@ def test_parallel_branches_give_the_same_results(data):
     np.testing.assert_array_equal(serial.predict_proba(X), forced.predict_proba(X))
     with pytest.raises(ValueError, match="parallel_branches"):
         tiny(parallel_branches="yes").fit(X, y)
+
+
+def test_reverse_complement_tokens():
+    from enhancer_sk.encoding import reverse_complement
+    from enhancer_sk.lstmatt import reverse_complement_tokens
+
+    seqs = ["ACGTNAAC", "GGGTTACN"]
+    out = reverse_complement_tokens(torch.as_tensor(tokenize(seqs))).numpy()
+    np.testing.assert_array_equal(out, tokenize(reverse_complement(seqs)))
+
+
+def test_reverse_complement_augmentation_and_averaging(data):
+    from enhancer_sk.encoding import reverse_complement
+
+    X, y = data
+    plain = tiny().fit(X, y)
+    augmented = tiny(augment_reverse_complement=True).fit(X, y)
+    again = tiny(augment_reverse_complement=True).fit(X, y)
+    np.testing.assert_array_equal(augmented.predict_proba(X), again.predict_proba(X))  # seeded
+    assert not np.array_equal(plain.predict_proba(X), augmented.predict_proba(X))
+    # averaging over both strands makes the prediction strand-symmetric
+    augmented.set_params(average_reverse_complement=True)
+    np.testing.assert_array_equal(augmented.predict_proba(X), augmented.predict_proba(reverse_complement(X)))
+    np.testing.assert_allclose(
+        augmented.decision_function(X),
+        np.log(augmented.predict_proba(X)[:, 1] / augmented.predict_proba(X)[:, 0]),
+        atol=1e-4,
+    )
