@@ -34,3 +34,28 @@ def test_missing_subcommand(capsys):
     with pytest.raises(SystemExit) as exit_:
         main([])
     assert exit_.value.code == 2
+
+
+def test_public_names():
+    import enhancer_sk
+
+    for name in enhancer_sk.__all__:
+        assert getattr(enhancer_sk, name) is not None, name
+    from enhancer_sk import (  # noqa: F401
+        DeepEnhancerCNN,
+        EnhancerLSTMAttClassifier,
+        GkmSVM,
+        KmerSVM,
+        TwoLayerEnhancerClassifier,
+        compare_models,
+        extract_motifs,
+        load_ienhancer2l,
+        make_synthetic_enhancers,
+        read_fasta,
+    )
+
+
+def test_lazy_names_listed():
+    import enhancer_sk
+
+    assert set(enhancer_sk._LAZY) <= set(enhancer_sk.__all__)
