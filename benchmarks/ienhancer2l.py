@@ -170,7 +170,7 @@ def main(argv=None) -> int:
         help="reverse-complement augmentation in training and strand averaging in prediction",
     )
     parser.add_argument("--layers", type=int, nargs="+", default=[1, 2], choices=[1, 2])
-    parser.add_argument("--folds", type=int, nargs="+", default=[5, 10])
+    parser.add_argument("--folds", type=int, nargs="*", default=[5, 10], help="CV folds (none: independent test only)")
     parser.add_argument(
         "--no-leakfree-cv",
         action="store_true",
