@@ -690,7 +690,8 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         self.check_is_fitted()
         Xe = self._encode_input(X)
         out = []
-        with self._limit_threads():
+        # fork_rng: the DataLoader draws a seed from torch's global RNG even when not shuffling
+        with self._limit_threads(), torch.random.fork_rng(devices=[]):
             self._set_training(False)
             for xb in self._iter_batches(Xe):
                 xb = torch.as_tensor(xb, device=self.device)
