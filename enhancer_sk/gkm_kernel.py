@@ -333,13 +333,13 @@ class _SubsetPlan:
 
 
 @njit(parallel=True, cache=True)
-def _block_bucket_sort(packed, seg, block, table, n_chunks, n_keys, offsets, out):
+def _block_bucket_sort(packed, seg, block, cbits, table, n_chunks, n_keys, offsets, out):
     """Counting sort of each block's windows by bucket key (stable: sequence order kept per bucket).
 
     ``packed[seg[b]:seg[b + 1]]`` (``(seq << 32) | code``) are the windows of
     block ``b``; ``offsets[b, key]`` receives the absolute start of bucket ``key``
     of block ``b`` in ``out``, whose entries are 32-bit
-    ``(seq - b * block) << 24 | code`` (half the cache footprint of the input).
+    ``(seq - b * block) << cbits | code`` (half the cache footprint of the input).
     """
     n_blocks = seg.shape[0] - 1
     for b in prange(n_blocks):
@@ -363,14 +363,14 @@ def _block_bucket_sort(packed, seg, block, table, n_chunks, n_keys, offsets, out
         for t in range(lo, hi):
             kk = keys[t - lo]
             p = packed[t]
-            out[cursor[kk]] = np.uint32((((p >> 32) - base) << 24) | (p & 0xFFFFFF))
+            out[cursor[kk]] = np.uint32((((p >> 32) - base) << cbits) | (p & 0xFFFFFFFF))
             cursor[kk] += 1
 
 
 @njit(parallel=True, cache=True)
 def _accumulate_tiles(
-    G, q_sorted, q_seg, r_sorted, r_off, block, tile_i, tile_j, table, n_chunks, s_mask, b_mask, even, weights,
-    symmetric,
+    G, q_sorted, q_seg, r_sorted, r_off, block, cbits, tile_i, tile_j, table, n_chunks, s_mask, b_mask, even,
+    weights, symmetric,
 ):  # fmt: skip
     """Add one position subset's canonical pairs to G, one (row block, column block) tile per task.
 
@@ -384,25 +384,26 @@ def _accumulate_tiles(
         off = r_off[bj]
         row0 = np.int64(bi) * block
         col0 = np.int64(bj) * block
+        cmask = (np.int64(1) << cbits) - 1
         for t in range(q_seg[bi], q_seg[bi + 1]):
             q = np.int64(q_sorted[t])
-            c = q & 0xFFFFFF
-            x = row0 + (q >> 24)
+            c = q & cmask
+            x = row0 + (q >> cbits)
             key = 0
             for ch in range(n_chunks):
                 key |= table[ch, (c >> (12 * ch)) & 4095]
             a = off[key]
             u = off[key + 1] - 1
-            low = (q >> 24) << 24
+            low = (q >> cbits) << cbits
             while u >= a:
                 p = np.int64(r_sorted[u])
                 if diagonal and p < low:
                     break  # bucket members are sorted by sequence: the rest lie below the diagonal
-                v = c ^ (p & 0xFFFFFF)
+                v = c ^ (p & cmask)
                 v = (v | (v >> 1)) & even
                 # branch-free: a non-canonical pair adds 0 (mispredicted branches cost more than the add)
                 canonical = ((v & s_mask) == 0) & ((v & b_mask) == b_mask)
-                G[x, col0 + (p >> 24)] += weights[_popcount_even(v)] * canonical
+                G[x, col0 + (p >> cbits)] += weights[_popcount_even(v)] * canonical
                 u -= 1
 
 
@@ -477,7 +478,7 @@ def _progress(iterable, total: int, verbose: bool, desc: str):
 
 
 _SMALL_PAIRS = 2e9  # window pairs below which the Gram matrix is accumulated on one thread
-_BLOCK = 256  # sequences per block (<= 256: 8 bits); a 256 x 256 float64 tile of G is 512 KiB (L2)
+_BLOCK = 256  # sequences per block: a 256 x 256 float64 tile of G is 512 KiB (L2)
 
 
 def _block_segments(packed: np.ndarray, n: int, block: int) -> np.ndarray:
@@ -492,8 +493,10 @@ def _raw_kernel(qw: _Windows, rw: _Windows, weights, l, use_rc, symmetric, verbo
     plan = _SubsetPlan(l, d_eff)
     query = _packed_reference(qw.fwd, qw.rc, qw.start, qw.count, False)
     ref = _packed_reference(rw.fwd, rw.rc, rw.start, rw.count, use_rc)
-    q_seg = _block_segments(query, qw.n, _BLOCK)
-    r_seg = _block_segments(ref, rw.n, _BLOCK)
+    cbits = 2 * l  # sorted windows hold (block-local sequence << cbits) | code in 32 bits
+    block = min(_BLOCK, 1 << (32 - cbits))
+    q_seg = _block_segments(query, qw.n, block)
+    r_seg = _block_segments(ref, rw.n, block)
     padded = np.zeros(l + 1)  # non-canonical pairs may be farther than d: they index a 0 weight
     padded[: len(weights)] = weights
     G = np.zeros((qw.n, rw.n))
@@ -502,13 +505,13 @@ def _raw_kernel(qw: _Windows, rw: _Windows, weights, l, use_rc, symmetric, verbo
     else:
         threads = numba.get_num_threads()
     with _numba_threads(threads):
-        _accumulate_all(G, query, ref, q_seg, r_seg, plan, padded, symmetric, verbose)
+        _accumulate_all(G, query, ref, q_seg, r_seg, block, cbits, plan, padded, symmetric, verbose)
     if symmetric:
         _mirror_upper(G)
     return G
 
 
-def _accumulate_all(G, query, ref, q_seg, r_seg, plan, padded, symmetric, verbose) -> None:
+def _accumulate_all(G, query, ref, q_seg, r_seg, block, cbits, plan, padded, symmetric, verbose) -> None:
     nq_blocks, nr_blocks = len(q_seg) - 1, len(r_seg) - 1
     if symmetric:
         tiles = [(i, j) for i in range(nq_blocks) for j in range(i, nr_blocks)]
@@ -522,10 +525,10 @@ def _accumulate_all(G, query, ref, q_seg, r_seg, plan, padded, symmetric, verbos
     r_off = np.empty((nr_blocks, plan.n_keys + 1), np.int64)
     for si in _progress(range(len(plan.subsets)), len(plan.subsets), verbose, "gkm kernel"):
         table = plan.tables[si]
-        _block_bucket_sort(query, q_seg, _BLOCK, table, plan.n_chunks, plan.n_keys, q_off, q_sorted)
-        _block_bucket_sort(ref, r_seg, _BLOCK, table, plan.n_chunks, plan.n_keys, r_off, r_sorted)
+        _block_bucket_sort(query, q_seg, block, cbits, table, plan.n_chunks, plan.n_keys, q_off, q_sorted)
+        _block_bucket_sort(ref, r_seg, block, cbits, table, plan.n_chunks, plan.n_keys, r_off, r_sorted)
         _accumulate_tiles(
-            G, q_sorted, q_seg, r_sorted, r_off, _BLOCK, tile_i, tile_j, table, plan.n_chunks,
+            G, q_sorted, q_seg, r_sorted, r_off, block, cbits, tile_i, tile_j, table, plan.n_chunks,
             plan.s_masks[si], plan.b_masks[si], plan.even_mask, padded, symmetric,
         )  # fmt: skip
 
