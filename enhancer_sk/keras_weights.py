@@ -67,16 +67,12 @@ def read_keras_weights(path: str | os.PathLike) -> OrderedDict[str, list[tuple[s
             if "model_weights" in f and "layer_names" in f["model_weights"].attrs:
                 f = f["model_weights"]  # a full-model file: the weights live one level down
             else:
-                raise ModelFileError(
-                    f"{path!r} is not a Keras HDF5 weights file (no 'layer_names' attribute)"
-                )
+                raise ModelFileError(f"{path!r} is not a Keras HDF5 weights file (no 'layer_names' attribute)")
         out: OrderedDict[str, list[tuple[str, np.ndarray]]] = OrderedDict()
         for raw in f.attrs["layer_names"]:
             name = raw.decode() if isinstance(raw, bytes) else str(raw)
             group = f[name]
-            names = [
-                n.decode() if isinstance(n, bytes) else str(n) for n in group.attrs.get("weight_names", [])
-            ]
+            names = [n.decode() if isinstance(n, bytes) else str(n) for n in group.attrs.get("weight_names", [])]
             if not names:
                 continue
             arrays = []
