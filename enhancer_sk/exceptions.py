@@ -17,6 +17,8 @@ __all__ = [
     "InvalidCharacterError",
     "MissingLabelError",
     "SingleClassError",
+    "BedFormatError",
+    "GenomeRegionError",
     "ModelFileError",
 ]
 
@@ -51,6 +53,14 @@ class MissingLabelError(SequenceInputError):
 
 class SingleClassError(SequenceInputError):
     """Training data holds fewer than two classes."""
+
+
+class BedFormatError(SequenceInputError):
+    """A BED file is malformed (too few columns, bad coordinates or strand...)."""
+
+
+class GenomeRegionError(SequenceInputError):
+    """A genome region names an unknown chromosome or runs off a chromosome's end."""
 
 
 class ModelFileError(ValueError):
