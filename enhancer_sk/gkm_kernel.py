@@ -523,14 +523,17 @@ def _accumulate_all(G, query, ref, q_seg, r_seg, block, cbits, plan, padded, sym
     r_sorted = np.empty(ref.shape[0], np.uint32)
     q_off = np.empty((nq_blocks, plan.n_keys + 1), np.int64)
     r_off = np.empty((nr_blocks, plan.n_keys + 1), np.int64)
-    for si in _progress(range(len(plan.subsets)), len(plan.subsets), verbose, "gkm kernel"):
-        table = plan.tables[si]
-        _block_bucket_sort(query, q_seg, block, cbits, table, plan.n_chunks, plan.n_keys, q_off, q_sorted)
-        _block_bucket_sort(ref, r_seg, block, cbits, table, plan.n_chunks, plan.n_keys, r_off, r_sorted)
-        _accumulate_tiles(
-            G, q_sorted, q_seg, r_sorted, r_off, block, cbits, tile_i, tile_j, table, plan.n_chunks,
-            plan.s_masks[si], plan.b_masks[si], plan.even_mask, padded, symmetric,
-        )  # fmt: skip
+    # blocks and tiles are handed out one at a time (dynamic scheduling): a thread slowed down
+    # by other load on the machine takes fewer of them
+    with numba.parallel_chunksize(1):
+        for si in _progress(range(len(plan.subsets)), len(plan.subsets), verbose, "gkm kernel"):
+            table = plan.tables[si]
+            _block_bucket_sort(query, q_seg, block, cbits, table, plan.n_chunks, plan.n_keys, q_off, q_sorted)
+            _block_bucket_sort(ref, r_seg, block, cbits, table, plan.n_chunks, plan.n_keys, r_off, r_sorted)
+            _accumulate_tiles(
+                G, q_sorted, q_seg, r_sorted, r_off, block, cbits, tile_i, tile_j, table, plan.n_chunks,
+                plan.s_masks[si], plan.b_masks[si], plan.even_mask, padded, symmetric,
+            )  # fmt: skip
 
 
 def _gram(w: _Windows, weights, l, use_rc, normalize=True, verbose=False) -> tuple[np.ndarray, np.ndarray]:
