@@ -323,6 +323,18 @@ class GroupValidSplit:
 class DeepEnhancerCNN(SequenceNetClassifier):
     """DeepEnhancer CNN classifier for DNA sequences of any length.
 
+    Genome regions: plain sequences shorter than ``window`` are padded with
+    ``N`` because their flanks are unknown.  With a BED file and an indexed
+    genome FASTA, :func:`enhancer_sk.genome.fetch_regions` widens them with
+    the real flanking bases instead (strand ``-`` reverse complemented;
+    regions off a chromosome's end reported)::
+
+        ids, X = fetch_regions("hg38.fa", "enhancers.bed", min_length=300)
+        clf = DeepEnhancerCNN(window=300).fit(X, y)  # y in the order of ids
+
+    Each short region then gives one window of genome centred on it; only a
+    chromosome end still forces ``N`` padding.
+
     Parameters
     ----------
     architecture : str, default="4conv2pool4norm"
@@ -403,7 +415,6 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         verbose: int = 0,
         **kwargs,
     ):
-        kwargs.setdefault("iterator_train__shuffle", True)
         super().__init__(
             module,
             optimizer=optimizer,
