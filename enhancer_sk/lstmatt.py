@@ -38,7 +38,6 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
-from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 from torch import nn
 
 from .encoding import tokenize
@@ -438,13 +437,6 @@ def reverse_complement_tokens(tokens: torch.Tensor) -> torch.Tensor:
 # --------------------------------------------------------------------------- estimator
 
 
-def _index_accuracy(net, X, y):
-    """Validation accuracy on the encoded 0/1 targets (works for any label values)."""
-    proba = net.predict_proba(X)[:, 1]
-    y = np.asarray(y if not isinstance(y, torch.Tensor) else y.cpu().numpy())
-    return float(np.mean((proba > net.threshold) == (y > 0.5)))
-
-
 class EnhancerLSTMAttClassifier(SequenceNetClassifier):
     """Enhancer-LSTMAtt as a scikit-learn / skorch binary classifier.
 
@@ -529,9 +521,6 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         verbose: int = 0,
         **kwargs,
     ):
-        # skorch does not shuffle training batches by default; sequence files are often
-        # sorted by class, which makes every batch one class and stalls training
-        kwargs.setdefault("iterator_train__shuffle", True)
         super().__init__(
             module,
             *args,
@@ -549,16 +538,6 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         self.parallel_branches = parallel_branches
         self.augment_reverse_complement = augment_reverse_complement
         self.average_reverse_complement = average_reverse_complement
-
-    @property
-    def _default_callbacks(self):
-        return [
-            ("epoch_timer", EpochTimer()),
-            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
-            ("valid_loss", PassthroughScoring(name="valid_loss")),
-            ("valid_acc", EpochScoring(_index_accuracy, name="valid_acc", lower_is_better=False)),
-            ("print_log", PrintLog()),
-        ]
 
     # -- parameters ---------------------------------------------------------------------
     @property

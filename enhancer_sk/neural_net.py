@@ -22,11 +22,19 @@ import numpy as np
 import torch
 from sklearn.preprocessing import LabelEncoder
 from skorch import NeuralNetBinaryClassifier
+from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 
 from .sequences import check_training_labels, is_sequence_path
 from .threads import limit_threads
 
-__all__ = ["SequenceNetClassifier", "torch_seed"]
+__all__ = ["SequenceNetClassifier", "encoded_accuracy", "torch_seed"]
+
+
+def encoded_accuracy(net, X, y) -> float:
+    """Accuracy on the encoded 0/1 targets skorch sees during training (any label values)."""
+    proba = net.predict_proba(X)[:, 1]
+    y = np.asarray(y.cpu().numpy() if isinstance(y, torch.Tensor) else y)
+    return float(np.mean((proba > net.threshold) == (y > 0.5)))
 
 
 def torch_seed(random_state) -> int | None:
@@ -53,7 +61,8 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
     module : torch.nn.Module class or instance
         Network returning one logit per sequence.
     random_state : int, RandomState or None, default=None
-        Seed for weight initialisation, shuffling and dropout.  With the same
+        Seed for weight initialisation, shuffling and dropout.  Training
+        batches are shuffled every epoch (``iterator_train__shuffle=True``).  With the same
         seed and ``threads``, two fits give bitwise-identical results on the CPU.
     threads : int or None, default=None
         Torch threads during fit/predict; None: ``GALAXY_SLOTS`` or all CPUs
@@ -64,9 +73,24 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
     """
 
     def __init__(self, module, *args, random_state=None, threads=None, **kwargs):
+        # skorch does not shuffle training batches by default; sequence files are often
+        # sorted by class, which makes every batch one class and stalls training
+        kwargs.setdefault("iterator_train__shuffle", True)
         super().__init__(module, *args, **kwargs)
         self.random_state = random_state
         self.threads = threads
+
+    @property
+    def _default_callbacks(self):
+        # skorch's default "valid_acc" compares predictions (our labels) with the encoded
+        # 0/1 targets; score the encoded targets instead so any label values work
+        return [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+            ("valid_acc", EpochScoring(encoded_accuracy, name="valid_acc", lower_is_better=False)),
+            ("print_log", PrintLog()),
+        ]
 
     # -- encoding ---------------------------------------------------------------------
     def encode(self, X) -> np.ndarray:  # pragma: no cover - abstract
