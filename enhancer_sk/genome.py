@@ -30,6 +30,7 @@ import os
 import shutil
 import tempfile
 import warnings
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -322,6 +323,8 @@ class ReferenceGenome:
         except PermissionError:
             pass
         self._tmpdir = tempfile.mkdtemp(prefix="enhancer_sk_fai_")
+        # removed by close(), or when the genome is garbage-collected / at exit
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._tmpdir, ignore_errors=True)
         warnings.warn(
             f"cannot write the index of {str(path)!r} next to it (read-only folder); building it in "
             f"{self._tmpdir} for this session. Index the file once where it is writable "
@@ -391,7 +394,7 @@ class ReferenceGenome:
         if fasta is not None:
             fasta.close()
         if self._tmpdir is not None:
-            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._cleanup()
             self._tmpdir = None
 
     def check_chrom(self, chrom: str) -> int:

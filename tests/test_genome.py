@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import warnings
 from pathlib import Path
@@ -339,6 +340,12 @@ def test_read_only_genome_folder_uses_a_temporary_index(genome, tmp_path, monkey
         assert tmp_index.parent != folder and tmp_index.exists()
         assert genome_ro.fetch("chr2", 0, 50) == truth["chr2"][:50]
     assert not tmp_index.exists()  # removed on close
+    with pytest.warns(RegionWarning):
+        forgotten = ReferenceGenome(fasta)
+    tmp_index = Path(forgotten.index_path)
+    del forgotten
+    gc.collect()
+    assert not tmp_index.exists()  # removed when garbage-collected too
     assert not (folder / "genome.fa.fai").exists()
     # a kept index folder: no warning, the index stays
     keep = tmp_path / "indexes"
