@@ -299,6 +299,14 @@ def test_bad_genome_files(tmp_path):
     ragged.write_text(">chr1\nACGTACGT\nACG\nACGTACGT\n")
     with pytest.raises(NotFastaError, match="ragged.fa.*cannot be indexed"):
         fetch_regions(ragged, [("chr1", 0, 4)])
+    headless = tmp_path / "headless.fa"
+    headless.write_text("ACGTACGT\nACGT\n")
+    with pytest.raises(NotFastaError, match="headless.fa.*cannot be indexed"):
+        fetch_regions(headless, [("chr1", 0, 4)])
+    binary = tmp_path / "binary.fa"
+    binary.write_bytes(b"\xff\xfe\x00\x01garbage")
+    with pytest.raises(NotFastaError, match="binary.fa"):
+        fetch_regions(binary, [("chr1", 0, 4)])
     dup = tmp_path / "dup.fa"
     dup.write_text(">chr1\nACGT\n>chr1\nACGT\n")
     with pytest.raises(DuplicateIdError, match="dup.fa"):
