@@ -18,7 +18,6 @@ The mean ± std table is also printed on stdout; progress goes to stderr.
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
 import time
 from collections.abc import Callable
@@ -32,14 +31,6 @@ MODEL_NAMES = ("kmer", "gkm", "lstmatt", "deepenhancer", "gc")
 DEFAULT_MODELS = "kmer,gkm,deepenhancer,gc"
 
 
-def _with_supported(cls, params: dict):
-    """``cls(**params)`` keeping only the parameters ``cls`` takes (presets survive API growth)."""
-    accepted = inspect.signature(cls.__init__).parameters
-    takes_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
-    kept = {k: v for k, v in params.items() if k in accepted or (takes_kwargs and "__" in k)}
-    return cls(**kept)
-
-
 def _kmer(preset: str, seed: int, threads: int | None, length: int):
     from ..kmersvm import KmerSVM
 
@@ -49,7 +40,7 @@ def _kmer(preset: str, seed: int, threads: int | None, length: int):
 def _gkm(preset: str, seed: int, threads: int | None, length: int):
     from ..gkmsvm import GkmSVM
 
-    return _with_supported(GkmSVM, {"random_state": seed, "n_jobs": threads, "threads": threads})
+    return GkmSVM(random_state=seed, n_jobs=threads)
 
 
 def _lstmatt(preset: str, seed: int, threads: int | None, length: int):
@@ -66,8 +57,8 @@ def _deepenhancer(preset: str, seed: int, threads: int | None, length: int):
     from ..deepenhancer import DeepEnhancerCNN
 
     params = {"random_state": seed, "threads": threads}
-    if preset == "fast":  # one window per sequence, no batch norm, narrow layers, few epochs
-        params.update(architecture="4conv2pool", window=length, max_epochs=12, lr=1e-3,
+    if preset == "fast":  # one window per sequence, no batch norm, narrow layers, early stopping
+        params.update(architecture="4conv2pool", window=length, max_epochs=30, lr=3e-3,
                       module__n_kernels_1=32, module__n_kernels_2=32, module__n_hidden_1=32,
                       module__n_hidden_2=16)
     return DeepEnhancerCNN(**params)
@@ -86,7 +77,7 @@ _BUILDERS: dict[str, tuple[str, Callable]] = {
     "kmer": ("KmerSVM: RBF SVM on canonical 6-mer spectra", _kmer),
     "gkm": ("GkmSVM: gapped k-mer SVM (l=11, k=7, d=3)", _gkm),
     "lstmatt": ("EnhancerLSTMAttClassifier (fast preset: 1 Bi-LSTM layer, 10 epochs)", _lstmatt),
-    "deepenhancer": ("DeepEnhancerCNN (fast preset: 4conv2pool, 32 kernels, 12 epochs)", _deepenhancer),
+    "deepenhancer": ("DeepEnhancerCNN (fast preset: 4conv2pool, 32 kernels, early stopping)", _deepenhancer),
     "gc": ("GC content + logistic regression (composition-only floor)", _gc),
 }
 
@@ -114,6 +105,13 @@ def build_model(name: str, *, preset: str = "fast", seed: int = 0, threads: int 
         return _BUILDERS[name][1](preset, seed, threads, length)
     except ImportError as err:  # a model whose module is not installed / not yet available
         raise ValueError(f"model {name!r} is not available: {err}") from err
+
+
+def describe_model(name: str) -> str:
+    """Display name of a model of :func:`build_model` (its name and preset summary)."""
+    if name not in _BUILDERS:
+        raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODEL_NAMES)}")
+    return _BUILDERS[name][0]
 
 
 def _parse_models(text: str) -> list[str]:

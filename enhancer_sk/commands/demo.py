@@ -9,19 +9,16 @@ import time
 __all__ = ["add_parser", "run", "demo_models"]
 
 
-def demo_models(seed: int, threads: int | None) -> dict:
-    """Fast presets of the models shown by the demo, keyed by display name."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
+#: Models the demo cross-validates (names of ``enhancer-sk compare``), fast presets.
+DEMO_MODELS = ("gc", "kmer", "gkm", "deepenhancer", "lstmatt")
 
-    from ..encoding import GCContent, KmerSpectrum
 
-    return {
-        "GC content + LR": make_pipeline(GCContent(), LogisticRegression()),
-        "k-mer (k=1..6) + LR": make_pipeline(
-            KmerSpectrum(k=(1, 6), canonical=True, norm="l2"), LogisticRegression(C=1.0, max_iter=2000)
-        ),
-    }
+def demo_models(names, seed: int, threads: int | None, length: int) -> dict:
+    """Fast presets of the demo's models, keyed by display name."""
+    from .compare import build_model, describe_model
+
+    return {describe_model(n): build_model(n, preset="fast", seed=seed, threads=threads, length=length)
+            for n in names}
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -36,6 +33,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--cv", type=int, default=5, help="number of folds (default 5)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: GALAXY_SLOTS or all)")
+    p.add_argument("--models", default=",".join(DEMO_MODELS),
+                   help=f"comma-separated models among {', '.join(DEMO_MODELS)} (default: all)")
     p.set_defaults(func=run)
     return p
 
@@ -56,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     cv = StratifiedKFold(args.cv, shuffle=True, random_state=args.seed)
     scoring = {k: SCORING[k] for k in PAPER_COLUMNS}
     rows = {}
-    models = demo_models(args.seed, args.threads)
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    models = demo_models(names, args.seed, args.threads, args.length)
     with limit_threads(args.threads):
         for i, (name, model) in enumerate(models.items(), start=1):
             t0 = time.perf_counter()
