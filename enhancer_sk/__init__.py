@@ -24,6 +24,8 @@ _LAZY = {
     "KmerSVM": "kmersvm",
     "GkmSVM": "gkmsvm",
     "compare_models": "comparison",
+    "read_bed": "genome",
+    "fetch_regions": "genome",
 }
 
 __all__ = [
@@ -38,11 +40,14 @@ __all__ = [
     "KmerSVM",
     "GkmSVM",
     "compare_models",
+    "read_bed",
+    "fetch_regions",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .comparison import compare_models
     from .deepenhancer import DeepEnhancerCNN
+    from .genome import fetch_regions, read_bed
     from .gkmsvm import GkmSVM
     from .kmersvm import KmerSVM
     from .lstmatt import EnhancerLSTMAttClassifier
