@@ -227,7 +227,9 @@ def main(argv=None) -> int:
     print(format_table(rows))
 
     if not args.no_load_test:
-        Xl, yl = X[: args.load_n], y[: args.load_n]
+        # a random subset: the data are sorted by class, so the first records hold one class
+        keep = np.random.default_rng(0).permutation(len(X))[: args.load_n]
+        Xl, yl = X[keep], y[keep]
         scale_l = 2968 / len(Xl)
         rows = []
         for mode in MODES:
