@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import difflib
 import gzip
-import io
 import os
 import shutil
 import tempfile
@@ -47,7 +46,7 @@ from .exceptions import (
     InvalidCharacterError,
     NotFastaError,
 )
-from .sequences import sequence_codes
+from .sequences import open_text, sequence_codes
 
 __all__ = [
     "BedRegions",
@@ -141,18 +140,6 @@ class BedRegions:
         return _regions_from_rows(rows, where, source)
 
 
-def _open_bed(path: Path) -> io.TextIOBase:
-    if not path.exists():
-        raise FileNotFoundError(f"no such BED file: {str(path)!r}")
-    if path.is_dir():
-        raise BedFormatError(f"{str(path)!r} is a directory, not a BED file")
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
-    if magic == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="strict")
-    return open(path, encoding="utf-8", errors="strict")
-
-
 def _is_header(line: str) -> bool:
     return line.startswith("#") or line.split(None, 1)[0] in ("track", "browser")
 
@@ -192,7 +179,7 @@ def read_bed(path: PathLike) -> BedRegions:
     where = repr(str(path))
     rows = []
     try:
-        with _open_bed(path) as fh:
+        with open_text(path, kind="BED", error=BedFormatError, encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, start=1):
                 text = line.rstrip("\r\n")
                 if not text.strip() or _is_header(text):

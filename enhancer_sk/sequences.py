@@ -231,17 +231,24 @@ def as_sequences(X: SequencesLike, *, return_ids: bool = False):
 # ----------------------------------------------------------------------------- FASTA
 
 
-def _open_text(path: PathLike) -> io.TextIOBase:
+def open_text(
+    path: PathLike, *, kind: str = "FASTA", error: type[Exception] = NotFastaError, encoding: str = "ascii"
+) -> io.TextIOBase:
+    """Open a text input file, plain or gzip (detected from its first bytes).
+
+    Raises ``FileNotFoundError`` for a missing file and ``error`` for a folder,
+    both naming the file and the expected ``kind`` of file.
+    """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"no such FASTA file: {str(path)!r}")
+        raise FileNotFoundError(f"no such {kind} file: {str(path)!r}")
     if path.is_dir():
-        raise NotFastaError(f"{str(path)!r} is a directory, not a FASTA file")
+        raise error(f"{str(path)!r} is a directory, not a {kind} file")
     with open(path, "rb") as fh:
         magic = fh.read(2)
     if magic == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="ascii", errors="strict")
-    return open(path, encoding="ascii", errors="strict")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, errors="strict")
+    return open(path, encoding=encoding, errors="strict")
 
 
 def iter_fasta(path: PathLike) -> Iterator[tuple[str, str]]:
@@ -256,7 +263,7 @@ def iter_fasta(path: PathLike) -> Iterator[tuple[str, str]]:
 
     name = str(path)
     try:
-        with _open_text(path) as handle:
+        with open_text(path) as handle:
             first = ""
             for line in handle:
                 if line.strip():
