@@ -48,6 +48,7 @@ __all__ = [
     "as_sequences",
     "check_training_labels",
     "iter_fasta",
+    "open_text",
     "is_sequence_path",
     "read_class_fastas",
     "read_fasta",
