@@ -45,7 +45,7 @@ from sklearn.metrics import average_precision_score, make_scorer
 from sklearn.model_selection import StratifiedKFold, check_cv, cross_validate
 from sklearn.utils import _safe_indexing
 
-from .metrics import SCORING, format_table, sensitivity_score, specificity_score
+from .metrics import SCORING, binary_positive_label, format_table, sensitivity_score, specificity_score
 from .sequences import as_sequences, is_sequence_path
 
 __all__ = ["ModelComparison", "compare_models", "holm_correction", "paired_wilcoxon", "write_tsv"]
@@ -423,12 +423,7 @@ def compare_models(
         raise ValueError(f"{len(ids)} ids for {len(y)} labels")
     if y.ndim != 1 or len(y) != _num_samples(X):
         raise ValueError(f"y must be 1-D with one label per sample: {len(y)} labels, {_num_samples(X)} samples")
-    classes = np.unique(y)
-    if len(classes) != 2:
-        raise ValueError(f"compare_models compares binary classifiers; y holds {len(classes)} classes")
-    pos_label = classes[-1] if pos_label is None else pos_label
-    if pos_label not in classes:
-        raise ValueError(f"pos_label {pos_label!r} is not one of the labels {classes.tolist()}")
+    classes, pos_label = binary_positive_label(y, pos_label, purpose="compare_models (binary classifiers)")
     scoring = _paper_scoring(pos_label, classes) if scoring is None else dict(scoring)
 
     if isinstance(cv, (int, np.integer)):

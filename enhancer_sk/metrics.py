@@ -26,6 +26,7 @@ __all__ = [
     "PAPER_COLUMNS",
     "SCORING",
     "auprc_score",
+    "binary_positive_label",
     "confusion_counts",
     "format_table",
     "paper_scores",
@@ -35,6 +36,21 @@ __all__ = [
 
 #: Column order of the papers' tables.
 PAPER_COLUMNS = ("Sn", "Sp", "Acc", "MCC", "AUC")
+
+
+def binary_positive_label(y_true, pos_label=None, *, purpose: str = "this score"):
+    """Check that ``y_true`` holds exactly two classes and return ``(classes, positive label)``.
+
+    The positive label defaults to the larger class (``classes_[1]`` of a fitted classifier).
+    ``purpose`` names what needs two classes, for the error message.
+    """
+    classes = np.unique(np.asarray(y_true))
+    if len(classes) != 2:
+        raise ValueError(f"{purpose} needs two classes, y holds {len(classes)}")
+    pos_label = classes[-1] if pos_label is None else pos_label
+    if pos_label not in classes:
+        raise ValueError(f"pos_label {pos_label!r} is not one of the labels {classes.tolist()}")
+    return classes, pos_label
 
 
 def _positive_label(y_true, pos_label):

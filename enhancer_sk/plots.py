@@ -27,6 +27,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 
+from .metrics import binary_positive_label
+
 __all__ = [
     "new_figure",
     "plot_comparison",
@@ -75,14 +77,8 @@ def _as_score_dict(scores) -> dict[str, np.ndarray]:
 
 
 def _binary_truth(y_true, pos_label) -> np.ndarray:
-    y_true = np.asarray(y_true)
-    labels = np.unique(y_true)
-    if len(labels) != 2:
-        raise ValueError(f"ROC and precision-recall curves need two classes, y holds {len(labels)}")
-    pos_label = labels[-1] if pos_label is None else pos_label
-    if pos_label not in labels:
-        raise ValueError(f"pos_label {pos_label!r} is not one of the labels {labels.tolist()}")
-    return y_true == pos_label
+    _, pos_label = binary_positive_label(y_true, pos_label, purpose="ROC and precision-recall curves")
+    return np.asarray(y_true) == pos_label
 
 
 def _check_lengths(truth: np.ndarray, scores: Mapping[str, np.ndarray]) -> None:
