@@ -26,6 +26,8 @@ _LAZY = {
     "compare_models": "comparison",
     "read_bed": "genome",
     "fetch_regions": "genome",
+    "save": "model_files",
+    "load": "model_files",
 }
 
 __all__ = [
