@@ -27,7 +27,7 @@ import io
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Union
+from typing import NamedTuple, Union
 
 import numpy as np
 
@@ -46,8 +46,11 @@ __all__ = [
     "ALPHABET",
     "IUPAC_AMBIGUITY",
     "as_sequences",
+    "FastaChunk",
     "check_training_labels",
+    "codes_to_strings",
     "iter_fasta",
+    "iter_fasta_chunks",
     "open_text",
     "is_sequence_path",
     "read_class_fastas",
@@ -287,6 +290,185 @@ def iter_fasta(path: PathLike) -> Iterator[tuple[str, str]]:
                 yield rid, seq
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as err:
         raise NotFastaError(f"{name!r} is not a readable FASTA text file ({err})") from None
+
+
+class FastaChunk(NamedTuple):
+    """A stretch of one FASTA record, from :func:`iter_fasta_chunks`."""
+
+    #: record id (first word of the header)
+    id: str
+    #: 0-based position of ``codes[0]`` in the record
+    offset: int
+    #: codes A=0 C=1 G=2 T=3 N=4 (uint8)
+    codes: np.ndarray
+    #: True for the record's last chunk (``offset + len(codes)`` is then the record length)
+    last: bool
+
+
+def _open_binary(path: PathLike):
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such FASTA file: {str(path)!r}")
+    if path.is_dir():
+        raise NotFastaError(f"{str(path)!r} is a directory, not a FASTA file")
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+
+
+def _fasta_pieces(fh, name: str, block_size: int) -> Iterator[tuple[bool, bytes]]:
+    """``(True, header)`` and ``(False, sequence bytes)`` pieces of a binary FASTA stream.
+
+    Reads fixed-size blocks, so a record on one very long line costs no more
+    memory than a wrapped one.  Sequence pieces may still hold line breaks.
+    """
+    pending = b""
+    at_line_start = True
+    seen_header = False
+    while True:
+        block = fh.read(block_size)
+        eof = not block
+        data = pending + block
+        pending = b""
+        pos, n = 0, len(data)
+        while pos < n:
+            if at_line_start and data[pos] == 0x3E:  # ">"
+                nl = data.find(b"\n", pos)
+                if nl < 0 and not eof:
+                    pending = data[pos:]
+                    break
+                end = n if nl < 0 else nl
+                seen_header = True
+                yield True, data[pos + 1 : end]
+                pos = end + 1
+                continue
+            nxt = data.find(b"\n>", pos)
+            stop = n if nxt < 0 else nxt + 1
+            piece = data[pos:stop]
+            if not seen_header:
+                if piece.strip():
+                    raise NotFastaError(
+                        f"{name!r} is not a FASTA file: the first line should start with '>' "
+                        f"but is {piece.strip().splitlines()[0][:40]!r}"
+                    )
+            else:
+                yield False, piece
+            at_line_start = piece.endswith(b"\n")
+            pos = stop
+        if eof:
+            return
+
+
+def iter_fasta_chunks(
+    path: PathLike, chunk_size: int = 1_000_000, overlap: int = 0, *, block_size: int = 1 << 20
+) -> Iterator[FastaChunk]:
+    """Stream a FASTA file as overlapping chunks of codes, record by record.
+
+    Memory stays bounded by ``chunk_size`` whatever the length of a record
+    (a whole chromosome, wrapped or on one line), so genome-scale scans run
+    in flat memory.  Plain, gzip and bgzip files are read (compression
+    detected from the content).
+
+    Parameters
+    ----------
+    path : str or path-like
+        FASTA file.
+    chunk_size : int, default=1_000_000
+        Bases per chunk (the record's last chunk may be shorter; a record
+        shorter than this is one chunk).
+    overlap : int, default=0
+        Bases shared by consecutive chunks of a record: a chunk starts
+        ``chunk_size - overlap`` bases after the previous one (e.g.
+        ``window - 1`` so that every window lies whole in some chunk).
+    block_size : int, default=1 MiB
+        Bytes read at a time.
+
+    Yields
+    ------
+    FastaChunk
+        ``(id, offset, codes, last)``; codes upper-cased, IUPAC codes as N.
+
+    Raises
+    ------
+    EmptyInputError, NotFastaError, EmptySequenceError, DuplicateIdError, InvalidCharacterError
+        As :func:`read_fasta`, naming the record (and the position of a bad character).
+    """
+    if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    if not isinstance(overlap, (int, np.integer)) or not 0 <= overlap < chunk_size:
+        raise ValueError(f"overlap must be an integer in [0, chunk_size), got {overlap!r}")
+    name = str(path)
+    seen: set[str] = set()
+    rid: str | None = None
+    pieces: list[np.ndarray] = []
+    buffered = 0
+    offset = 0  # record position of the first buffered base
+    read = 0  # bases of the current record read so far
+
+    def flush(final: bool) -> Iterator[FastaChunk]:
+        nonlocal pieces, buffered, offset
+        while buffered > chunk_size or (final and buffered):
+            codes = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+            if final and buffered <= chunk_size:
+                pieces, buffered = [], 0
+                yield FastaChunk(rid, offset, codes, True)
+                return
+            yield FastaChunk(rid, offset, codes[:chunk_size], False)
+            keep = codes[chunk_size - overlap :]
+            pieces, buffered = [keep], len(keep)
+            offset += chunk_size - overlap
+
+    try:
+        with _open_binary(path) as fh:
+            for is_header, piece in _fasta_pieces(fh, name, block_size):
+                if is_header:
+                    if rid is not None:
+                        if read == 0:
+                            raise EmptySequenceError(f"record {rid!r} in {name!r} is an empty sequence")
+                        yield from flush(True)
+                    title = piece.decode("ascii").strip()
+                    if not title:
+                        raise NotFastaError(f"{name!r}: record {len(seen) + 1} has an empty header")
+                    rid = title.split(None, 1)[0]
+                    if rid in seen:
+                        raise DuplicateIdError(f"duplicate record id {rid!r} in {name!r}")
+                    seen.add(rid)
+                    pieces, buffered, offset, read = [], 0, 0, 0
+                    continue
+                raw = piece.translate(None, b"\r\n")
+                if not raw:
+                    continue
+                codes = _CODE_TABLE[np.frombuffer(raw, dtype=np.uint8)]
+                bad = np.flatnonzero(codes == _INVALID)
+                if bad.size:
+                    ch = bytes(raw[int(bad[0]) : int(bad[0]) + 1]).decode("latin-1")
+                    raise InvalidCharacterError(
+                        f"record {rid!r} in {name!r} holds {_describe_char(ch)} at position "
+                        f"{read + int(bad[0]) + 1}: only A, C, G, T, N and IUPAC codes are allowed"
+                    )
+                pieces.append(codes)
+                buffered += len(codes)
+                read += len(codes)
+                yield from flush(False)
+            if rid is None:
+                raise EmptyInputError(f"FASTA file {name!r} is empty")
+            if read == 0:
+                raise EmptySequenceError(f"record {rid!r} in {name!r} is an empty sequence")
+            yield from flush(True)
+    except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as err:
+        raise NotFastaError(f"{name!r} is not a readable FASTA text file ({err})") from None
+
+
+def codes_to_strings(codes: np.ndarray) -> np.ndarray:
+    """Sequences of a 2-D code matrix (A=0 C=1 G=2 T=3 N=4) as a 1-D object array of ``str``."""
+    codes = np.asarray(codes, dtype=np.uint8)
+    if codes.ndim != 2:
+        raise ValueError(f"codes must be a 2-D (n, length) array, got shape {codes.shape}")
+    n, length = codes.shape
+    text = _CODE_TO_BYTE[codes].tobytes().decode("ascii")
+    out = np.empty(n, dtype=object)
+    out[:] = [text[i * length : (i + 1) * length] for i in range(n)]
+    return out
 
 
 def _checked_lines(name: str, first: str, handle) -> Iterator[str]:

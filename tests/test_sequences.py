@@ -20,6 +20,8 @@ from enhancer_sk.exceptions import (
 from enhancer_sk.sequences import (
     as_sequences,
     check_training_labels,
+    codes_to_strings,
+    iter_fasta_chunks,
     read_class_fastas,
     read_fasta,
     read_labelled_fasta,
@@ -201,3 +203,56 @@ def test_sequence_codes_offsets():
     sc = sequence_codes(["ACG", "TN"])
     assert sc.codes.tolist() == [0, 1, 2, 3, 4]
     assert sc.starts.tolist() == [0, 3] and sc.lengths.tolist() == [3, 2]
+
+
+# ----------------------------------------------------------------------------- chunked reading
+
+
+@pytest.mark.parametrize("width", [0, 7, 60])
+@pytest.mark.parametrize("gz", [False, True])
+def test_iter_fasta_chunks_reassembles_every_record(tmp_path, width, gz):
+    rng = np.random.default_rng(width)
+    ids = ["one", "two", "three", "four"]
+    seqs = ["".join(rng.choice(list("ACGTNacgtRY"), n)) for n in (1, 99, 1000, 2503)]
+    path = tmp_path / ("g.fa.gz" if gz else "g.fa")
+    write_fasta(path, ids, seqs, width=width)
+    for chunk_size, overlap, block in ((10, 3, 5), (100, 99, 64), (5000, 299, 1 << 20), (1, 0, 3)):
+        chunks = list(iter_fasta_chunks(path, chunk_size, overlap, block_size=block))
+        assert [c.id for c in chunks if c.offset == 0] == ids
+        for rid, seq in zip(ids, seqs):
+            mine = [c for c in chunks if c.id == rid]
+            codes = sequence_codes([seq]).codes
+            assert [c.last for c in mine] == [False] * (len(mine) - 1) + [True]
+            assert mine[-1].offset + len(mine[-1].codes) == len(seq)
+            for k, c in enumerate(mine):
+                assert np.array_equal(c.codes, codes[c.offset : c.offset + len(c.codes)])
+                if not c.last:
+                    assert len(c.codes) == chunk_size
+                if k:
+                    assert c.offset == mine[k - 1].offset + chunk_size - overlap
+
+
+def test_iter_fasta_chunks_one_long_line_in_bounded_pieces(tmp_path):
+    path = _write(tmp_path / "long.fa", ">chr\n" + "ACGT" * 25_000 + "\n")
+    chunks = list(iter_fasta_chunks(path, 4096, 100, block_size=1000))
+    assert max(len(c.codes) for c in chunks) == 4096
+    assert chunks[-1].offset + len(chunks[-1].codes) == 100_000
+
+
+def test_iter_fasta_chunks_errors_name_the_record(tmp_path):
+    with pytest.raises(InvalidCharacterError, match=r"record 'b'.*'X' at position 7"):
+        list(iter_fasta_chunks(_write(tmp_path / "x.fa", ">a\nACGT\n>b\nACG\nTAC\nXA\n"), 2, 1))
+    with pytest.raises(NotFastaError, match="first line"):
+        list(iter_fasta_chunks(_write(tmp_path / "n.fa", "ACGT\n>a\nAC\n"), 10))
+    with pytest.raises(EmptyInputError):
+        list(iter_fasta_chunks(_write(tmp_path / "e.fa", "\n"), 10))
+    with pytest.raises(EmptySequenceError, match="'a'"):
+        list(iter_fasta_chunks(_write(tmp_path / "es.fa", ">a\n>b\nAC\n"), 10))
+    with pytest.raises(DuplicateIdError, match="'a'"):
+        list(iter_fasta_chunks(_write(tmp_path / "d.fa", ">a\nAC\n>a\nGT\n"), 10))
+    with pytest.raises(ValueError, match="overlap"):
+        list(iter_fasta_chunks(tmp_path / "d.fa", 10, 10))
+
+
+def test_codes_to_strings():
+    assert codes_to_strings(np.array([[0, 1, 2, 3, 4], [4, 3, 2, 1, 0]])).tolist() == ["ACGTN", "NTGCA"]
