@@ -218,8 +218,38 @@ class DeepEnhancerNet(nn.Module):
         if self.training:
             raise RuntimeError("window_logits is for evaluation mode (call .eval())")
         features = x.new_empty((len(starts), self._out_channels(), self.feature_length))
-        self._shared_features(x, list(self.conv), segment, starts, torch.arange(len(starts)), features)
+        self._shared_features(x, self._inference_layers(), segment, starts, torch.arange(len(starts)), features)
         return self.dense(features).squeeze(-1)
+
+    def _inference_layers(self) -> list[nn.Module]:
+        """The convolutional stack for evaluation: each BN folded into its convolution, ReLU in place.
+
+        Same function as ``self.conv`` in evaluation mode (up to float
+        rounding), with two passes over the activations fewer per pair.
+        """
+        layers: list[nn.Module] = []
+        mods = list(self.conv)
+        i = 0
+        while i < len(mods):
+            m = mods[i]
+            if isinstance(m, nn.Conv1d) and i + 1 < len(mods) and isinstance(mods[i + 1], nn.BatchNorm1d):
+                bn = mods[i + 1]
+                scale = torch.rsqrt(bn.running_var + bn.eps)
+                if bn.weight is not None:
+                    scale = scale * bn.weight
+                shift = -bn.running_mean * scale
+                if bn.bias is not None:
+                    shift = shift + bn.bias
+                folded = nn.Conv1d(m.in_channels, m.out_channels, m.kernel_size[0]).to(m.weight)
+                folded.weight.data = m.weight.detach() * scale[:, None, None]
+                bias = m.bias.detach() if m.bias is not None else torch.zeros_like(shift)
+                folded.bias.data = bias * scale + shift
+                layers.append(folded)
+                i += 2
+                continue
+            layers.append(nn.ReLU(inplace=True) if isinstance(m, nn.ReLU) else m)
+            i += 1
+        return layers
 
     def _out_channels(self) -> int:
         return [m for m in self.conv if isinstance(m, nn.Conv1d)][-1].out_channels
@@ -592,21 +622,95 @@ class DeepEnhancerCNN(SequenceNetClassifier):
                            ((torch.from_numpy(xb), None, None, seq)
                             for xb, seq in windows.iter_batches(self._predict_batch_size())))
                 for x, segment, starts, seq in batches:
-                    x = x.to(self.device)
-                    lg = self._logits(module, x, segment, starts)
-                    if self.reverse_complement:
-                        flipped = x.flip((1, 2))
-                        rc_starts = None if starts is None else x.shape[2] - starts - windows.window
-                        rc = self._logits(module, flipped, segment, rc_starts)
-                        lg = _logit((expit(lg) + expit(rc)) / 2)
-                    yield lg, seq
+                    yield self._strand_logits(module, x, segment, starts, self.reverse_complement), seq
         finally:
             module.train(was_training)
+
+    def _strand_logits(self, module, x, segment, starts, reverse_complement: bool) -> np.ndarray:
+        """Logits of a batch (see :meth:`_logits`), strand-averaged in probability when asked."""
+        x = x.to(self.device)
+        lg = self._logits(module, x, segment, starts)
+        if reverse_complement:
+            flipped = x.flip((1, 2))
+            rc_starts = None if starts is None else x.shape[2] - starts - self.window
+            rc = self._logits(module, flipped, segment, rc_starts)
+            lg = _logit((expit(lg) + expit(rc)) / 2)
+        return lg
 
     @staticmethod
     def _logits(module, x, segment, starts) -> np.ndarray:
         out = module(x) if segment is None else module.window_logits(x, segment, starts)
         return out.double().cpu().numpy()
+
+    def window_proba(
+        self,
+        codes: np.ndarray,
+        starts: np.ndarray,
+        *,
+        batch_size: int | None = None,
+        reverse_complement: bool | None = None,
+        shared: bool | None = None,
+    ) -> np.ndarray:
+        """Probability of ``classes_[1]`` for windows of one long coded sequence (genome scans).
+
+        Window ``i`` is ``codes[starts[i]:starts[i] + window]``.  Batches of
+        ``batch_size`` windows are scored together; when they overlap, the
+        convolutions run once over the stretch they span
+        (:meth:`DeepEnhancerNet.window_logits`; equal to window-by-window
+        scoring up to float rounding) and only the dense layers run per
+        window.  Memory is bounded by the batch, whatever ``len(codes)``.
+
+        Parameters
+        ----------
+        codes : ndarray of uint8, shape (length,)
+            Codes A=0 C=1 G=2 T=3 N=4 (see :class:`~enhancer_sk.sequences.SequenceCodes`).
+        starts : array of int, shape (n_windows,)
+            Window starts, ``0 <= start <= length - window``; ascending order
+            gives the best sharing.
+        batch_size : int, optional
+            Windows per batch (default: the estimator's prediction batch size).
+        reverse_complement : bool, optional
+            Average both strands' probabilities (default: the estimator's
+            ``reverse_complement``).
+        shared : bool, optional
+            Share the convolutions (default True); False scores window by window.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_windows,)
+        """
+        self.check_is_fitted()
+        codes = np.asarray(codes, dtype=np.uint8)
+        starts = np.asarray(starts, dtype=np.int64)
+        window = self.window
+        if starts.size and (starts.min() < 0 or starts.max() + window > len(codes)):
+            raise ValueError(f"window starts must lie in [0, {len(codes) - window}] for {len(codes)} codes")
+        size = int(batch_size) if batch_size else self._predict_batch_size()
+        if size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size!r}")
+        rc = self.reverse_complement if reverse_complement is None else bool(reverse_complement)
+        module = self.module_
+        shared = hasattr(module, "window_logits") if shared is None else bool(shared)
+        out = np.empty(len(starts), dtype=np.float64)
+        offsets = np.arange(window, dtype=np.int64)
+        was_training = module.training
+        module.eval()
+        try:
+            with limit_threads(self.threads), torch.inference_mode():
+                for a in range(0, len(starts), size):
+                    st = starts[a : a + size]
+                    lo, hi = int(st.min()), int(st.max()) + window
+                    if shared and hi - lo < len(st) * window:
+                        x = torch.from_numpy(codes_to_one_hot(codes[None, lo:hi]))
+                        lg = self._strand_logits(module, x, torch.zeros(len(st), dtype=torch.long),
+                                                 torch.from_numpy(st - lo), rc)
+                    else:  # window by window (or windows too far apart to share anything)
+                        x = torch.from_numpy(codes_to_one_hot(codes[st[:, None] + offsets[None, :]]))
+                        lg = self._strand_logits(module, x, None, None, rc)
+                    out[a : a + len(st)] = expit(lg)
+        finally:
+            module.train(was_training)
+        return out
 
     def _shared_batches(self, windows: SlidingWindows):
         """Batches of windows as (segments one-hot, window segment, window start, sequence index).
