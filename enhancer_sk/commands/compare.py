@@ -10,7 +10,8 @@ folder (each file atomically):
 * ``wilcoxon.tsv``: pairwise Wilcoxon signed-rank tests on the paired folds;
 * ``oof_scores.tsv``: every sequence's out-of-fold score from every model;
 * ``fold_scores.png``: boxplots of the fold scores;
-* ``roc_pr.png``: ROC and precision-recall curves of all models.
+* ``roc_pr.png``: ROC and precision-recall curves of all models;
+* ``--html`` (optional, any path): a self-contained report of the tables and figures.
 
 The mean ± std table is also printed on stdout; progress goes to stderr.
 """
@@ -186,6 +187,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: GALAXY_SLOTS or all)")
     p.add_argument("-o", "--output-dir", required=True, metavar="DIR", help="folder for the tables and figures")
     p.add_argument("--prefix", default="", help="prefix of the output file names")
+    p.add_argument("--html", metavar="PATH", help="also write a self-contained HTML report (tables and figures)")
     p.set_defaults(func=run)
     return p
 
@@ -221,6 +223,15 @@ def run(args: argparse.Namespace) -> int:
                                 ids=ids, verbose=1)
     paths = result.write(args.output_dir, prefix=args.prefix)
     paths.update(plot_comparison(result, args.output_dir, prefix=args.prefix))
+    if args.html:
+        from ..report import comparison_report
+
+        paths["html"] = comparison_report(
+            result, title=f"Comparison of {len(names)} models, {args.cv}-fold cross-validation",
+            description=f"Data: {description}. Same stratified folds for every model, seed {args.seed}.",
+            figures={"ROC and precision-recall curves of the pooled out-of-fold scores": paths["roc_pr_png"],
+                     "Scores of each fold": paths["fold_scores_png"]},
+        ).write(args.html)
     print(f"{args.cv}-fold cross-validation, mean ± std over folds ({description})")
     print(result.to_text([*result.metrics, "fit_time"]))
     for path in paths.values():
