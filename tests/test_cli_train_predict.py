@@ -74,9 +74,9 @@ def test_kmer_round_trip_matches_in_memory_model(data, tmp_path, capsys):
     assert [r["id"] for r in rows] == ids.tolist()
     _, X, y = read_class_fastas({1: data / "pos.fa", 0: data / "neg.fa.gz"})
     reference = KmerSVM(k=4, C=2.0, random_state=3).fit(X, y)
-    np.testing.assert_allclose([float(r["probability"]) for r in rows], reference.predict_proba(Q)[:, 1],
-                               rtol=1e-5)
-    assert [int(r["label"]) for r in rows] == reference.predict(Q).tolist()
+    proba = reference.predict_proba(Q)[:, 1]
+    np.testing.assert_allclose([float(r["probability"]) for r in rows], proba, rtol=1e-5)
+    assert [int(r["label"]) for r in rows] == (proba > 0.5).astype(int).tolist()  # default --threshold 0.5
     assert "KmerSVM, classes [0, 1]" in capsys.readouterr().err
 
 
@@ -185,12 +185,12 @@ def test_two_layer_train_and_predict(data, tmp_path):
     layers = reference.predict_layer_proba(Q)
     np.testing.assert_allclose([float(r["p_enhancer"]) for r in rows], layers[:, 0], rtol=1e-5)
     np.testing.assert_allclose([float(r["p_strong"]) for r in rows], layers[:, 1], rtol=1e-5)
-    assert [r["label"] for r in rows] == reference.predict(Q).tolist()
-
-    assert main(["predict", "-m", str(bundle), "--fasta", str(data / "query.fa"), "-o", str(out),
-                 "--threshold", "0.4"]) == 0
-    expected = np.where(layers[:, 0] > 0.4, np.where(layers[:, 1] > 0.4, "strong", "weak"), "non")
-    assert [r["label"] for r in _read_tsv(out)] == expected.tolist()
+    for threshold in (0.5, 0.4):
+        if threshold != 0.5:
+            assert main(["predict", "-m", str(bundle), "--fasta", str(data / "query.fa"), "-o", str(out),
+                         "--threshold", str(threshold)]) == 0
+        expected = np.where(layers[:, 0] > threshold, np.where(layers[:, 1] > threshold, "strong", "weak"), "non")
+        assert [r["label"] for r in _read_tsv(out)] == expected.tolist()
 
 
 def test_two_layer_on_synthetic_grades(tmp_path):
@@ -304,3 +304,19 @@ def test_gzip_query(data, tmp_path, capsys):
     plain = capsys.readouterr().out
     main(["predict", "-m", str(bundle), "--fasta", str(data / "query.fa")])
     assert capsys.readouterr().out == plain
+
+
+def test_predict_table_with_the_models_own_decision(data):
+    from enhancer_sk.commands.predict import predict_table
+
+    _, X, y = read_class_fastas({"strong": data / "strong.fa", "weak": data / "weak.fa", "non": data / "non.fa"})
+    _, Q = read_fasta(data / "query.fa")
+    two = TwoLayerEnhancerClassifier(KmerSVM(k=3, random_state=0)).fit(X, y)
+    columns, values = predict_table(two, Q, threshold=None)
+    assert columns == ["p_enhancer", "p_strong", "label"]
+    assert values["label"].tolist() == two.predict(Q).tolist()
+    binary = two.layer1_
+    columns, values = predict_table(binary, Q, threshold=None)
+    assert columns == ["probability", "label"] and values["label"].tolist() == binary.predict(Q).tolist()
+    with pytest.raises(ValueError, match="no probabilities"):
+        predict_table(KmerSVM(k=3, probability=False).fit(X, (y == "non").astype(int)), Q)

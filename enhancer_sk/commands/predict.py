@@ -8,13 +8,17 @@ Output (TSV with a header line, floats with 6 significant digits):
   P(strong | enhancer), given for every sequence), ``label`` (``non``,
   ``weak`` or ``strong``).
 
-Labels are the model's own decisions unless ``--threshold`` is given: then a
-sequence is positive when its probability exceeds the threshold (for a
-two-layer model: an enhancer when ``p_enhancer`` exceeds it, then strong when
-``p_strong`` exceeds it).  Sequences of any length and with ``N`` are scored
-by each model's own policy (windows with max voting for DeepEnhancer,
-centre-crop / N-padding for Enhancer-LSTMAtt, k-mers containing N skipped by
-the SVMs).
+Labels follow the probabilities: a sequence is positive when its probability
+exceeds ``--threshold`` (default 0.5; for a two-layer model: an enhancer when
+``p_enhancer`` exceeds it, then strong when ``p_strong`` exceeds it), so the
+two columns always agree.  For the networks this is their own ``predict``;
+the SVMs' own ``predict`` takes the sign of the decision value instead, which
+can differ from their (Platt-scaled) probability near 0.5.
+
+Sequences of any length and with ``N`` are scored by each model's own policy
+(windows with max voting for DeepEnhancer, centre-crop / N-padding for
+Enhancer-LSTMAtt, k-mers containing N skipped by KmerSVM, N read as A by GkmSVM
+as in LS-GKM).
 """
 
 from __future__ import annotations
@@ -41,9 +45,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("-m", "--model", required=True, metavar="BUNDLE", help="model bundle from 'enhancer-sk train'")
     p.add_argument("--fasta", required=True, metavar="FA", help="sequences to score (FASTA, plain or gzip)")
     p.add_argument("-o", "--output", metavar="TSV", help="output table (default: standard output)")
-    p.add_argument("--threshold", type=float, default=None, metavar="P",
-                   help="call a sequence positive when its probability exceeds P (default: the model's own "
-                   "decision)")
+    p.add_argument("--threshold", type=float, default=0.5, metavar="P",
+                   help="call a sequence positive (two-layer: enhancer, then strong) when its probability "
+                   "exceeds P (default 0.5)")
     p.add_argument("--both-strands", action="store_true",
                    help="average each probability over the sequence and its reverse complement (lstmatt, "
                    "deepenhancer; the k-mer models count both strands already)")
@@ -67,16 +71,16 @@ def _both_strands(model) -> list[str]:
     return switched
 
 
-def predict_table(model, X, *, threshold: float | None = None) -> tuple[list[str], dict[str, np.ndarray]]:
+def predict_table(model, X, *, threshold: float | None = 0.5) -> tuple[list[str], dict[str, np.ndarray]]:
     """Columns of the prediction table for sequences ``X``.
 
     Parameters
     ----------
     model : fitted binary classifier with ``predict_proba``, or TwoLayerEnhancerClassifier
     X : sequences
-    threshold : float or None
-        None: the model's ``predict``; else positive where the probability
-        exceeds ``threshold`` (both layers of a two-layer model).
+    threshold : float or None, default=0.5
+        Positive where the probability exceeds ``threshold`` (both layers of a
+        two-layer model); None: the model's own ``predict``.
 
     Returns
     -------
@@ -123,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"[predict] {msg}", file=sys.stderr, flush=True)
 
     start = time.perf_counter()
-    if args.threshold is not None and not 0 <= args.threshold <= 1:
+    if not 0 <= args.threshold <= 1:
         raise ValueError(f"--threshold must lie in [0, 1], got {args.threshold}")
     check_output_paths(args.output)
     info = describe(args.model)
