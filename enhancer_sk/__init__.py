@@ -44,6 +44,8 @@ __all__ = [
     "compare_models",
     "read_bed",
     "fetch_regions",
+    "save",
+    "load",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,6 +55,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .gkmsvm import GkmSVM
     from .kmersvm import KmerSVM
     from .lstmatt import EnhancerLSTMAttClassifier
+    from .model_files import load, save
     from .motifs import extract_motifs
     from .two_layer import TwoLayerEnhancerClassifier
 

@@ -18,15 +18,14 @@ convolutional neural networks", BMC Bioinformatics 18(Suppl 13):478
 * can start from another fitted model (``init_from``) with the convolutional
   layers frozen (``freeze_conv``) for transfer learning.
 
-Models are saved without pickle by :func:`save_deepenhancer` (safetensors
-weights + JSON parameters in the file's metadata) and read back by
-:func:`load_deepenhancer`.
+Models are saved without pickle by :func:`enhancer_sk.save` (the project's
+model file format, :mod:`enhancer_sk.model_files`); :func:`save_deepenhancer`
+and :func:`load_deepenhancer` are thin wrappers over it for this class.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import os
 from collections.abc import Mapping
 
@@ -781,13 +780,6 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- model files
 
-_FORMAT = "enhancer_sk.DeepEnhancerCNN"
-_FORMAT_VERSION = "1"
-_SAVED_PARAMS = (
-    "architecture", "window", "stride", "max_windows_per_sequence", "aggregate", "reverse_complement",
-    "threshold", "batch_size",
-)
-
 
 def _pretrained_state(source) -> Mapping[str, torch.Tensor]:
     if isinstance(source, DeepEnhancerCNN):
@@ -803,76 +795,35 @@ def _pretrained_state(source) -> Mapping[str, torch.Tensor]:
     )
 
 
-def _module_params(model: DeepEnhancerCNN) -> dict:
-    params = {k: v for k, v in model.get_params_for("module").items() if k not in ("architecture", "window")}
-    for k, v in params.items():
-        if not isinstance(v, (int, float, str, bool, type(None))):
-            raise ValueError(f"module__{k}={v!r} is not a plain value and cannot be saved")
-    params.pop("freeze_conv", None)
-    return params
-
-
 def save_deepenhancer(model: DeepEnhancerCNN, path: str | os.PathLike) -> None:
-    """Save a fitted :class:`DeepEnhancerCNN` to one safetensors file, without pickle.
+    """Save a fitted :class:`DeepEnhancerCNN` without pickle (the project's model file format).
 
-    The file holds the network's ``state_dict`` as tensors and, in its string
-    metadata, JSON of the parameters needed to rebuild it (architecture,
-    window, stride, aggregation, ``module__*`` sizes) and ``classes_``.
-    Written atomically.
+    A thin wrapper over :func:`enhancer_sk.model_files.save` that insists on a
+    fitted DeepEnhancerCNN: one safetensors file holding the network's
+    ``state_dict`` and, as JSON, every parameter and ``classes_``.  Written
+    atomically.
     """
-    from safetensors.torch import save_file
+    from .model_files import save
 
-    if not getattr(model, "initialized_", False) or not hasattr(model, "classes_inferred_"):
+    if type(model) is not DeepEnhancerCNN or not getattr(model, "initialized_", False) \
+            or not hasattr(model, "classes_inferred_"):
         raise ValueError("save_deepenhancer needs a fitted DeepEnhancerCNN")
-    params = {k: getattr(model, k) for k in _SAVED_PARAMS}
-    params["module"] = _module_params(model)
-    metadata = {
-        "format": _FORMAT,
-        "format_version": _FORMAT_VERSION,
-        "params": json.dumps(params),
-        "classes": json.dumps(np.asarray(model.classes_).tolist()),
-    }
-    state = {k: v.detach().cpu().contiguous() for k, v in model.module_.state_dict().items()}
-    path = os.fspath(path)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        save_file(state, tmp, metadata=metadata)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    save(model, path)
 
 
 def load_deepenhancer(path: str | os.PathLike, **params) -> DeepEnhancerCNN:
-    """Read a model written by :func:`save_deepenhancer` (no code is executed).
+    """Read a DeepEnhancerCNN model file (no code is executed).
 
-    Extra keyword arguments set estimator parameters (``threads``, ``aggregate`` ...).
+    A thin wrapper over :func:`enhancer_sk.model_files.load` that checks the
+    file holds a DeepEnhancerCNN; also reads the files of earlier releases.
+    Extra keyword arguments set estimator parameters (``threads``,
+    ``aggregate`` ...) after loading; ``module__*`` sizes cannot change.
     """
-    from safetensors import SafetensorError, safe_open
-    from safetensors.torch import load_file
+    from .model_files import load
 
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no such model file: {path!r}")
-    try:
-        with safe_open(path, framework="pt") as fh:
-            metadata = fh.metadata() or {}
-        state = load_file(path)
-    except (SafetensorError, OSError, ValueError) as err:
-        raise ModelFileError(f"{path!r} is not a DeepEnhancerCNN model file ({err})") from None
-    if metadata.get("format") != _FORMAT:
-        raise ModelFileError(f"{path!r} is not a DeepEnhancerCNN model file (format {metadata.get('format')!r})")
-    if metadata.get("format_version") != _FORMAT_VERSION:
-        raise ModelFileError(f"{path!r} has format version {metadata.get('format_version')!r}, "
-                             f"this version of enhancer_sk reads {_FORMAT_VERSION!r}")
-    saved = json.loads(metadata["params"])
-    module_params = {f"module__{k}": v for k, v in saved.pop("module").items()}
-    model = DeepEnhancerCNN(**saved, **module_params)
-    model.set_params(**params)
-    model.initialize()
-    try:
-        model.module_.load_state_dict(state)
-    except RuntimeError as err:
-        raise ModelFileError(f"{path!r}: weights do not fit the saved parameters ({err})") from None
-    model.classes_ = np.asarray(json.loads(metadata["classes"]))
+    model = load(path)
+    if type(model) is not DeepEnhancerCNN:
+        raise ModelFileError(f"{os.fspath(path)!r} holds a {type(model).__name__}, not a DeepEnhancerCNN")
+    if params:
+        model.set_params(**params)
     return model

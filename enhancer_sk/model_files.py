@@ -304,14 +304,14 @@ class _Encoder:
 
     def value(self, v, where: str):
         """Typed JSON of one value (raises ModelFileError naming ``where`` when it cannot)."""
+        if isinstance(v, np.generic):  # before float: np.float64 is a float subclass
+            return self._scalar(v, where)
         if v is None or isinstance(v, (bool, str)):
             return v
         if isinstance(v, int):
             return v
         if isinstance(v, float):
             return v if math.isfinite(v) else {"__float__": repr(v)}
-        if isinstance(v, np.generic):
-            return self._scalar(v, where)
         if isinstance(v, list):
             return [self.value(x, f"{where}.{i}") for i, x in enumerate(v)]
         if isinstance(v, tuple):
@@ -477,11 +477,13 @@ class _Decoder:
 
     def __init__(self, arrays: Mapping[str, np.ndarray]):
         self.arrays = arrays
+        self.used: set[str] = set()
         self.sklearn_estimators: list[str] = []
 
     def _array(self, name, where: str) -> np.ndarray:
         if not isinstance(name, str) or name not in self.arrays:
             raise ModelFileError(f"{where}: the file has no tensor {name!r} (damaged file?)")
+        self.used.add(name)
         return self.arrays[name]
 
     def value(self, v, where: str):
@@ -945,6 +947,9 @@ def _document(path: str, header: dict, meta: dict) -> dict:
         raise ModelFileError(
             f"{path!r} is a safetensors file but not an enhancer_sk model file (no {METADATA_KEY!r} metadata)"
         )
+    extra = sorted(set(meta) - {METADATA_KEY})
+    if extra:
+        raise ModelFileError(f"{path!r} has unexpected metadata {extra[:5]}: damaged or forged model file; refused")
     try:
         doc = json.loads(meta[METADATA_KEY])
     except (ValueError, RecursionError, TypeError):
@@ -975,6 +980,9 @@ def _document(path: str, header: dict, meta: dict) -> dict:
 
 def _legacy_deepenhancer(path: str, header: dict, meta: dict) -> dict:
     """A DeepEnhancerCNN file of ``save_deepenhancer`` before the bundle format, as a format-1 document."""
+    extra = sorted(set(meta) - {"format", "format_version", "params", "classes"})
+    if extra:
+        raise ModelFileError(f"{path!r} has unexpected metadata {extra[:5]}: damaged or forged model file; refused")
     if meta.get("format_version") != "1":
         raise ModelFileError(f"{path!r}: DeepEnhancerCNN file of unknown version {meta.get('format_version')!r}")
     try:
@@ -1053,6 +1061,12 @@ def load(path: str | os.PathLike):
         model = decoder.estimator(doc["estimator"], "model")
     except RecursionError:
         raise ModelFileError(f"{path!r}: model description nested too deeply") from None
+    unused = sorted(set(arrays) - decoder.used)
+    if unused:
+        raise ModelFileError(
+            f"{path!r} holds tensors the model does not use ({', '.join(unused[:5])}): damaged or forged "
+            "model file; refused"
+        )
     _warn_versions(path, doc, decoder)
     return model
 

@@ -1,0 +1,664 @@
+"""The model bundle format: exact round trips of every estimator, and refusal of unsafe or damaged files."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+import os
+import pickle
+import subprocess
+import sys
+import warnings
+import zipfile
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from safetensors.numpy import load_file, save_file
+from sklearn.base import BaseEstimator, clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
+from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, Normalizer, StandardScaler
+from sklearn.svm import SVC, LinearSVC
+from skorch.callbacks import Checkpoint, EarlyStopping, EpochScoring, LRScheduler
+from skorch.dataset import ValidSplit
+
+import enhancer_sk
+from enhancer_sk.datasets import make_synthetic_enhancers
+from enhancer_sk.deepenhancer import ARCHITECTURES, DeepEnhancerCNN, load_deepenhancer, save_deepenhancer
+from enhancer_sk.encoding import GCContent, KmerSpectrum, OneHotEncoder, SequenceTokenizer
+from enhancer_sk.exceptions import ModelFileError
+from enhancer_sk.gkmsvm import GkmSVM
+from enhancer_sk.kmersvm import KmerSVM
+from enhancer_sk.lstmatt import EnhancerLSTMAttClassifier
+from enhancer_sk.model_files import (
+    ALLOWED_CLASSES,
+    FORMAT_VERSION,
+    METADATA_KEY,
+    ModelVersionWarning,
+    describe,
+    load,
+    save,
+)
+from enhancer_sk.two_layer import TwoLayerEnhancerClassifier
+
+LSTMATT = dict(
+    module__sequence_length=40, module__embedding_dim=4, module__conv_filters=4, module__res_filters=4,
+    module__kernel_size=4, module__n_identity_blocks=1, module__lstm_units=4, module__lstm_layers=1,
+    module__dense_units=4, lr=1e-2, max_epochs=2, batch_size=32, threads=1, random_state=0,
+)
+DEEP = dict(
+    window=40, stride=10, max_epochs=1, lr=1e-3, batch_size=32, random_state=0, threads=1,
+    module__n_kernels_1=6, module__n_kernels_2=4, module__n_kernels_3=4, module__n_hidden_1=8, module__n_hidden_2=4,
+)
+
+
+def lstmatt(**params) -> EnhancerLSTMAttClassifier:
+    return EnhancerLSTMAttClassifier(**{**LSTMATT, **params})
+
+
+def deep(**params) -> DeepEnhancerCNN:
+    return DeepEnhancerCNN(**{**DEEP, **params})
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_synthetic_enhancers(n_samples=80, length=(30, 60), random_state=0)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def data3(data):
+    X, y = data
+    y3 = np.where(y == 0, "non", np.where(np.arange(len(y)) % 2 == 0, "strong", "weak"))
+    return X, y3
+
+
+# ----------------------------------------------------------------------------- comparisons
+
+
+def same(a, b) -> bool:
+    """Equal values, estimators equal in class, parameters and fitted state (recursively)."""
+    if isinstance(a, type) or inspect.isroutine(a):
+        return a is b
+    if isinstance(a, EnhancerLSTMAttClassifier | DeepEnhancerCNN):
+        if type(a) is not type(b) or not same(a.get_params(deep=False), b.get_params(deep=False)):
+            return False
+        if hasattr(a, "module_") != hasattr(b, "module_"):
+            return False
+        if hasattr(a, "module_"):
+            sa, sb = a.module_.state_dict(), b.module_.state_dict()
+            if sa.keys() != sb.keys() or not all(torch.equal(sa[k], sb[k]) for k in sa):
+                return False
+        return same(getattr(a, "classes_inferred_", None), getattr(b, "classes_inferred_", None))
+    if isinstance(a, BaseEstimator):
+        return type(a) is type(b) and same(a.__getstate__(), b.__getstate__())
+    if hasattr(a, "get_params"):  # skorch callbacks
+        return type(a) is type(b) and same(a.get_params(deep=False), b.get_params(deep=False))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return type(a) is type(b) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray):
+        return (isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
+                and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    if sp.issparse(a):
+        return type(a) is type(b) and a.shape == b.shape and (a != b).nnz == 0 and a.dtype == b.dtype
+    if isinstance(a, torch.Tensor):
+        return isinstance(b, torch.Tensor) and torch.equal(a, b)
+    if isinstance(a, float) and math.isnan(a):
+        return isinstance(b, float) and math.isnan(b)
+    if isinstance(a, ValidSplit) or type(a).__name__ == "GroupValidSplit":
+        return type(a) is type(b) and vars(a) == vars(b)
+    if hasattr(a, "__dict__") and not isinstance(a, set | frozenset):  # fitted parts (_CalibratedClassifier)
+        return type(a) is type(b) and same(vars(a), vars(b))
+    return type(a) is type(b) and a == b
+
+
+OUTPUTS = ("predict", "predict_proba", "decision_function", "predict_layer_proba")
+
+
+def outputs(model, X) -> dict:
+    return {name: getattr(model, name)(X) for name in OUTPUTS if hasattr(model, name)}
+
+
+def assert_same_outputs(a, b, X) -> None:
+    out_a, out_b = outputs(a, X), outputs(b, X)
+    assert out_a.keys() == out_b.keys() and out_a
+    for name in out_a:
+        assert np.array_equal(out_a[name], out_b[name]), name
+
+
+# ----------------------------------------------------------------------------- round trips
+
+
+def _transfer_model(X, y):
+    base = deep(architecture="4conv2pool").fit(X, y)
+    return deep(architecture="4conv2pool", init_from=base, freeze_conv=True, lr=1e-4)
+
+
+#: name -> (builder(X, y) -> unfitted model, data fixture name)
+MODELS = {
+    "lstmatt": (lambda X, y: lstmatt(), "data"),
+    "lstmatt_options": (
+        lambda X, y: lstmatt(
+            loss="paper", optimizer=torch.optim.AdamW, optimizer__weight_decay=0.01, average_reverse_complement=True,
+            train_split=ValidSplit(0.25, stratified=True, random_state=0),
+            callbacks=[EarlyStopping(patience=1), ("decay", LRScheduler(torch.optim.lr_scheduler.ExponentialLR,
+                                                                        gamma=0.9))],
+        ),
+        "data",
+    ),
+    **{f"deepenhancer_{arch}": (lambda X, y, arch=arch: deep(architecture=arch), "data") for arch in ARCHITECTURES},
+    "deepenhancer_transfer": (_transfer_model, "data"),
+    "deepenhancer_options": (
+        lambda X, y: deep(architecture="4conv", aggregate="mean", reverse_complement=True, patience=None,
+                          lr_decay=None, max_windows_per_sequence=3, train_split=None),
+        "data",
+    ),
+    "kmersvm_rbf": (lambda X, y: KmerSVM(k=3, class_weight={0: 1.0, 1: 2.0}, random_state=0), "data"),
+    "kmersvm_linear_kernel": (lambda X, y: KmerSVM(k=(2, 3), kernel="linear", C=np.float64(0.5),
+                                                   probability=False), "data"),
+    "kmersvm_liblinear": (lambda X, y: KmerSVM(k=2, svm="linear", canonical=False, norm="l1", random_state=0),
+                          "data"),
+    "gkmsvm": (lambda X, y: GkmSVM(l=6, k=4, d=2, probability=True, random_state=0, n_jobs=1), "data"),
+    "two_layer_kmer": (lambda X, y: TwoLayerEnhancerClassifier(KmerSVM(k=3, random_state=0),
+                                                               KmerSVM(k=2, kernel="linear", random_state=0)), "data3"),
+    "two_layer_nets": (lambda X, y: TwoLayerEnhancerClassifier(lstmatt(), deep(architecture="4conv2pool")), "data3"),
+    "pipe_kmer_scaler_lr": (lambda X, y: make_pipeline(KmerSpectrum(k=3, dtype=np.float32),
+                                                       StandardScaler(with_mean=False),
+                                                       LogisticRegression(max_iter=300)), "data"),
+    "pipe_gc_minmax_svc": (lambda X, y: make_pipeline(GCContent(), MinMaxScaler(), SVC(C=2.0)), "data"),
+    "pipe_onehot_linearsvc": (lambda X, y: Pipeline([("onehot", OneHotEncoder(length=50, flatten=True)),
+                                                     ("svm", LinearSVC(random_state=0))]), "data"),
+    "pipe_tokens_lr": (lambda X, y: make_pipeline(SequenceTokenizer(length=40), MaxAbsScaler(),
+                                                  LogisticRegression()), "data"),
+    "pipe_union": (lambda X, y: make_pipeline(FeatureUnion([("kmer", KmerSpectrum(k=2)), ("gc", GCContent())]),
+                                              Normalizer(), LogisticRegression()), "data"),
+    "pipe_sparse_svc": (lambda X, y: make_pipeline(KmerSpectrum(k=3, norm="l2"), SVC(kernel="rbf")), "data"),
+    "pipe_lstmatt": (lambda X, y: make_pipeline(SequenceTokenizer(length=40), lstmatt()), "data"),
+    "calibrated_sigmoid": (lambda X, y: CalibratedClassifierCV(
+        make_pipeline(KmerSpectrum(k=2), LinearSVC(random_state=0)), method="sigmoid", cv=3), "data"),
+    "calibrated_isotonic": (lambda X, y: CalibratedClassifierCV(KmerSVM(k=2, probability=False),
+                                                                method="isotonic", cv=3), "data"),
+}
+
+
+@pytest.fixture(scope="module")
+def fitted(request, data, data3):
+    """Fitted models by name, built once per module on demand."""
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            build, which = MODELS[name]
+            X, y = {"data": data, "data3": data3}[which]
+            cache[name] = (build(X, y).fit(X, y), X, y)
+        return cache[name]
+
+    return get
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_round_trip_is_exact(name, fitted, tmp_path):
+    model, X, y = fitted(name)
+    path = tmp_path / "model.eskm"
+    save(model, path)
+    loaded = load(path)
+    assert type(loaded) is type(model)
+    assert same(loaded.get_params(deep=False), model.get_params(deep=False))
+    assert same(loaded, model)  # every fitted attribute, nested estimators included
+    assert_same_outputs(loaded, model, X)
+    info = describe(path)
+    assert info["class"] in ALLOWED_CLASSES and ALLOWED_CLASSES[info["class"]][1] == type(model).__name__
+    assert info["classes"] == np.asarray(model.classes_).tolist()
+    assert info["fitted"] is True
+    assert info["format_version"] == FORMAT_VERSION
+    assert info["package_version"] == enhancer_sk.__version__
+    json.dumps(info)  # plain JSON for the command line and Galaxy
+    twin = clone(loaded)
+    assert same(twin.get_params(deep=False), clone(model).get_params(deep=False))
+
+
+@pytest.mark.parametrize("name", ["lstmatt", "deepenhancer_4conv2pool", "kmersvm_rbf", "gkmsvm", "two_layer_kmer",
+                                  "pipe_kmer_scaler_lr", "deepenhancer_transfer"])
+def test_loaded_model_refits_like_the_original(name, fitted, tmp_path):
+    model, X, y = fitted(name)
+    save(model, tmp_path / "m.eskm")
+    refitted = load(tmp_path / "m.eskm").fit(X, y)
+    assert_same_outputs(refitted, clone(model).fit(X, y), X)
+
+
+def test_nets_keep_history_and_can_continue_training(fitted, tmp_path):
+    model, X, y = fitted("lstmatt")
+    save(model, tmp_path / "m.eskm")
+    loaded = load(tmp_path / "m.eskm")
+    assert loaded.history_[:, "train_loss"] == model.history_[:, "train_loss"]
+    loaded.partial_fit(X, y)  # fresh optimizer: training continues from the saved weights
+    assert len(loaded.history_) == len(model.history_) + LSTMATT["max_epochs"]
+
+
+def test_transfer_model_keeps_its_source_and_frozen_layers(fitted, tmp_path):
+    model, X, y = fitted("deepenhancer_transfer")
+    save(model, tmp_path / "m.eskm")
+    loaded = load(tmp_path / "m.eskm")
+    assert loaded.freeze_conv and not any(p.requires_grad for p in loaded.module_.conv.parameters())
+    assert isinstance(loaded.init_from, DeepEnhancerCNN) and same(loaded.init_from, model.init_from)
+    assert describe(tmp_path / "m.eskm")["params"]["init_from"]["class"] == "DeepEnhancerCNN"
+
+
+def test_init_from_path_is_kept_but_not_read_on_load(fitted, data, tmp_path):
+    base, X, y = fitted("deepenhancer_4conv2pool")
+    source = tmp_path / "base.eskm"
+    save(base, source)
+    model = deep(architecture="4conv2pool", init_from=str(source), max_epochs=0).fit(X, y)
+    save(model, tmp_path / "m.eskm")
+    source.unlink()  # the weights are in the bundle; the source file is not needed any more
+    loaded = load(tmp_path / "m.eskm")
+    assert loaded.init_from == str(source)
+    assert_same_outputs(loaded, model, X)
+
+
+def test_network_initialised_without_fit(data, tmp_path):
+    """The pattern of ``from_keras_weights``: weights set after ``initialize()``, no training history."""
+    X, _ = data
+    model = lstmatt().initialize()
+    model.classes_ = np.array([0, 1])
+    save(model, tmp_path / "m.eskm")
+    loaded = load(tmp_path / "m.eskm")
+    assert same(loaded, model)
+    assert_same_outputs(loaded, model, X)
+
+
+def test_authors_keras_weights_round_trip(data_path, tmp_path):
+    model = EnhancerLSTMAttClassifier.from_keras_weights(data_path("enhancer_lstmatt_weights", "layer1.h5"),
+                                                         threads=1)
+    X, _ = make_synthetic_enhancers(n_samples=20, length=200, random_state=1)
+    save(model, tmp_path / "layer1.eskm")
+    loaded = load(tmp_path / "layer1.eskm")
+    assert same(loaded, model)
+    assert_same_outputs(loaded, model, X)
+
+
+@pytest.mark.parametrize("model", [
+    deep(architecture="6conv3pool6norm"),
+    make_pipeline(KmerSpectrum(k=(1, 3), canonical=True), StandardScaler(with_mean=False), LogisticRegression(C=0.1)),
+    TwoLayerEnhancerClassifier(KmerSVM(k=3), non_label=0, weak_label=1, strong_label=2),
+    CalibratedClassifierCV(LogisticRegression(), method="isotonic", cv=4),
+])
+def test_unfitted_models_round_trip(model, tmp_path):
+    save(model, tmp_path / "m.eskm")
+    loaded = load(tmp_path / "m.eskm")
+    assert same(loaded.get_params(deep=False), model.get_params(deep=False))
+    info = describe(tmp_path / "m.eskm")
+    assert info["fitted"] is False and info["classes"] is None
+
+
+def test_describe_reads_only_the_header_without_torch(fitted, tmp_path):
+    model, X, y = fitted("two_layer_kmer")
+    path = tmp_path / "two.eskm"
+    save(model, path)
+    code = (
+        "import json, sys; from enhancer_sk.model_files import describe, load; "
+        f"info = describe({str(path)!r}); m = load({str(path)!r}); "
+        "print(json.dumps([info['class'], info['classes'], 'torch' in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == ["TwoLayerEnhancerClassifier", ["non", "strong", "weak"], False]
+    info = describe(path)
+    assert info["params"]["layer1"] == {"class": "KmerSVM", "params": KmerSVM(k=3, random_state=0).get_params()}
+    assert info["params"]["non_label"] == "non"
+    assert {"versions", "n_tensors", "size_bytes"} <= set(info)
+    assert info["versions"]["scikit-learn"]
+
+
+def test_parameter_types_round_trip(tmp_path):
+    model = KmerSVM(k=(2, 3), C=np.float32(0.25), class_weight={0: 1.5, 1: math.inf}, max_iter=np.int64(50),
+                    tol=1e-4)
+    save(model, tmp_path / "m.eskm")
+    params = load(tmp_path / "m.eskm").get_params()
+    assert params["k"] == (2, 3) and type(params["k"]) is tuple
+    assert type(params["C"]) is np.float32 and params["C"] == np.float32(0.25)
+    assert params["class_weight"] == {0: 1.5, 1: math.inf}
+    assert type(params["max_iter"]) is np.int64
+    spectrum = KmerSpectrum(k=2, dtype=np.float32)
+    save(spectrum, tmp_path / "s.eskm")
+    assert load(tmp_path / "s.eskm").dtype is np.float32
+
+
+def test_string_labels_of_every_dtype(data, tmp_path):
+    X, y = data
+    for labels in (np.where(y == 1, "enh", "bg"), np.where(y == 1, "enh", "bg").astype(object)):
+        model = KmerSVM(k=2, probability=False).fit(X, labels)
+        save(model, tmp_path / "m.eskm")
+        loaded = load(tmp_path / "m.eskm")
+        assert loaded.classes_.dtype == model.classes_.dtype
+        assert np.array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_top_level_exports():
+    assert enhancer_sk.save is save and enhancer_sk.load is load
+
+
+# ----------------------------------------------------------------------------- refusing to save
+
+
+@pytest.mark.parametrize("model, match", [
+    (lstmatt(callbacks=[Checkpoint(dirname="x")]), r"model\.params\.callbacks\.0.*Checkpoint"),
+    (lstmatt(callbacks=[EpochScoring(lambda net, X, y: 0.0)]), r"callbacks.*lambda"),
+    (KmerSVM(random_state=np.random.RandomState(0)), r"model\.params\.random_state.*RandomState"),
+    (make_pipeline(KmerSpectrum(k=2), RandomForestClassifier()), r"RandomForestClassifier.*allowed"),
+    (type("MySVM", (KmerSVM,), {})(), r"MySVM is not an estimator class"),
+    (make_pipeline(KmerSpectrum(k=2), LogisticRegression(), memory=object()), r"model\.params\.memory"),
+])
+def test_unsavable_values_are_refused_by_name(model, match, tmp_path):
+    path = tmp_path / "m.eskm"
+    with pytest.raises(ModelFileError, match=match):
+        save(model, path)
+    assert os.listdir(tmp_path) == []  # nothing written, no temporary file left
+
+
+def test_failed_write_leaves_the_old_file_and_no_temporary(fitted, tmp_path, monkeypatch):
+    model, _, _ = fitted("kmersvm_rbf")
+    path = tmp_path / "m.eskm"
+    save(model, path)
+    before = path.read_bytes()
+
+    def broken(tensors, filename, metadata=None):
+        with open(filename, "wb") as fh:
+            fh.write(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr("safetensors.numpy.save_file", broken)
+    with pytest.raises(OSError, match="disk full"):
+        save(model, path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.eskm"]
+
+
+# ----------------------------------------------------------------------------- unsafe and damaged files
+
+
+class _Payload:
+    """Unpickling this object creates ``marker`` (proof that code ran)."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (exec, (f"open({self.marker!r}, 'w').close()",))
+
+
+def _payload(marker) -> bytes:
+    return pickle.dumps(_Payload(marker))
+
+
+def test_the_payload_would_run_code(tmp_path):
+    marker = tmp_path / "ran"
+    pickle.loads(_payload(marker))  # noqa: S301 - the test's own payload, proving it is live
+    assert marker.exists()
+
+
+def _bundle_parts(path):
+    """(JSON document, arrays) of a model file, for crafting variants."""
+    with open(path, "rb") as fh:
+        n = int.from_bytes(fh.read(8), "little")
+        meta = json.loads(fh.read(n))["__metadata__"]
+    return json.loads(meta[METADATA_KEY]), load_file(str(path))
+
+
+def _write_bundle(path, doc, arrays, extra_metadata=None) -> None:
+    save_file(arrays, str(path), metadata={METADATA_KEY: json.dumps(doc), **(extra_metadata or {})})
+
+
+@pytest.fixture
+def kmer_file(fitted, tmp_path):
+    model, _, _ = fitted("kmersvm_rbf")
+    path = tmp_path / "kmer.eskm"
+    save(model, path)
+    return path
+
+
+@pytest.fixture
+def marker(tmp_path):
+    path = tmp_path / "code_ran"
+    yield path
+    assert not path.exists(), "a crafted model file ran code"
+
+
+def test_pickle_zip_and_torch_files_are_refused_without_unpickling(tmp_path, marker):
+    raw = tmp_path / "model.pkl"
+    raw.write_bytes(_payload(marker))
+    with pytest.raises(ModelFileError, match="never unpickles"):
+        load(raw)
+    bundle = tmp_path / "model.zip"
+    with zipfile.ZipFile(bundle, "w") as zf:
+        zf.writestr("model.json", json.dumps({"class": "KmerSVM"}))
+        zf.writestr("data.pkl", _payload(marker))
+    with pytest.raises(ModelFileError, match="zip archive"):
+        load(bundle)
+    with pytest.raises(ModelFileError, match="zip archive"):
+        describe(bundle)
+    torch_file = tmp_path / "model.pt"
+    torch.save({"model": _Payload(marker)}, torch_file)
+    with pytest.raises(ModelFileError, match="zip archive"):
+        load(torch_file)
+    with pytest.raises(ModelFileError, match="zip archive"):
+        load_deepenhancer(torch_file)
+
+
+def test_pickle_bytes_inside_a_bundle_are_refused(kmer_file, tmp_path, marker):
+    doc, arrays = _bundle_parts(kmer_file)
+    payload = np.frombuffer(_payload(marker), dtype=np.uint8)
+    inside = tmp_path / "tensor.eskm"
+    _write_bundle(inside, doc, {**arrays, "data.pkl": payload})
+    with pytest.raises(ModelFileError, match=r"tensors the model does not use \(data\.pkl\)"):
+        load(inside)
+    meta = tmp_path / "meta.eskm"
+    _write_bundle(meta, doc, arrays, extra_metadata={"pickle": _payload(marker).decode("latin-1")})
+    with pytest.raises(ModelFileError, match="unexpected metadata"):
+        load(meta)
+
+
+SMUGGLED = {
+    "os.system": {"__estimator__": "os.system", "params": {"command": "touch {marker}"}, "state": None},
+    "subprocess.Popen": {"__estimator__": "subprocess.Popen", "params": {"args": ["touch", "{marker}"]},
+                         "state": None},
+    "ref": {"__ref__": "os.system"},
+    "construct": {"__construct__": "subprocess.Popen", "kwargs": {"args": ["touch", "{marker}"]}},
+    "reduce": {"__reduce__": ["os.system", ["touch {marker}"]]},
+    "dunder key": {"__class__": "subprocess.Popen"},
+}
+
+
+@pytest.mark.parametrize("kind", list(SMUGGLED))
+def test_smuggled_objects_in_params_are_refused(kind, kmer_file, tmp_path, marker):
+    doc, arrays = _bundle_parts(kmer_file)
+    value = json.loads(json.dumps(SMUGGLED[kind]).replace("{marker}", str(marker)))
+    doc["estimator"]["params"]["random_state"] = value
+    path = tmp_path / "evil.eskm"
+    _write_bundle(path, doc, arrays)
+    with pytest.raises(ModelFileError, match=r"not allowed|unknown marker|refused"):
+        load(path)
+
+
+@pytest.mark.parametrize("where", ["class", "estimator", "pipeline step", "state"])
+def test_classes_outside_the_allow_list_are_refused(where, fitted, tmp_path, marker):
+    model, _, _ = fitted("pipe_kmer_scaler_lr")
+    good = tmp_path / "pipe.eskm"
+    save(model, good)
+    doc, arrays = _bundle_parts(good)
+    evil = {"__estimator__": "subprocess.Popen", "params": {"args": ["touch", str(marker)]}, "state": None}
+    if where == "class":
+        doc["class"] = "os.system"
+    elif where == "estimator":
+        doc["estimator"]["__estimator__"] = "subprocess.Popen"
+    elif where == "pipeline step":
+        doc["estimator"]["params"]["steps"][1]["__tuple__"][1] = evil
+    else:
+        doc["estimator"]["params"]["steps"][2]["__tuple__"][1]["state"]["evil_"] = evil
+    path = tmp_path / "evil.eskm"
+    _write_bundle(path, doc, arrays)
+    with pytest.raises(ModelFileError, match=r"not allowed|two different classes"):
+        load(path)
+    if where == "class":
+        with pytest.raises(ModelFileError, match="not allowed"):
+            describe(path)
+
+
+def test_bad_state_attribute_names_are_refused(kmer_file, tmp_path):
+    doc, arrays = _bundle_parts(kmer_file)
+    doc["estimator"]["state"]["__class__"] = "x"
+    _write_bundle(tmp_path / "bad.eskm", doc, arrays)
+    with pytest.raises(ModelFileError, match="unknown marker|bad attribute"):
+        load(tmp_path / "bad.eskm")
+
+
+def test_newer_format_version_is_refused_naming_both_versions(kmer_file, tmp_path):
+    doc, arrays = _bundle_parts(kmer_file)
+    doc["format_version"] = FORMAT_VERSION + 1
+    doc["package_version"] = "7.0.0"
+    path = tmp_path / "future.eskm"
+    _write_bundle(path, doc, arrays)
+    for reader in (load, describe):
+        with pytest.raises(ModelFileError) as err:
+            reader(path)
+        message = str(err.value)
+        assert f"format version {FORMAT_VERSION + 1}" in message and f"up to {FORMAT_VERSION}" in message
+        assert "7.0.0" in message and "upgrade" in message
+
+
+def test_other_package_versions_load_with_a_warning(fitted, tmp_path):
+    model, X, _ = fitted("pipe_kmer_scaler_lr")
+    save(model, tmp_path / "m.eskm")
+    doc, arrays = _bundle_parts(tmp_path / "m.eskm")
+    doc["package_version"] = "0.9.0"
+    doc["versions"]["scikit-learn"] = "1.0.2"
+    _write_bundle(tmp_path / "old.eskm", doc, arrays)
+    with pytest.warns(ModelVersionWarning) as record:
+        loaded = load(tmp_path / "old.eskm")
+    messages = " ".join(str(w.message) for w in record)
+    assert "0.9.0" in messages and enhancer_sk.__version__ in messages
+    assert "1.0.2" in messages
+    assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load(tmp_path / "m.eskm")  # same versions: silent
+
+
+def test_truncated_files_are_refused(kmer_file, tmp_path):
+    data = kmer_file.read_bytes()
+    for size in (0, 5, 100, len(data) - 1):
+        path = tmp_path / f"cut{size}.eskm"
+        path.write_bytes(data[:size])
+        with pytest.raises(ModelFileError, match="truncated|empty"):
+            load(path)
+        with pytest.raises(ModelFileError, match="truncated|empty"):
+            describe(path)
+
+
+def test_files_that_are_not_bundles(tmp_path):
+    fasta = tmp_path / "seqs.fa"
+    fasta.write_text(">s1\nACGTACGTACGTACGTACGT\n>s2\nGGGCCCAAATTT\n")
+    with pytest.raises(ModelFileError, match="FASTA"):
+        load(fasta)
+    with pytest.raises(ModelFileError, match="FASTA"):
+        describe(fasta)
+    other = tmp_path / "other.safetensors"
+    save_file({"w": np.zeros(3, np.float32)}, str(other), metadata={"format": "pt"})
+    with pytest.raises(ModelFileError, match="not an enhancer_sk model file"):
+        load(other)
+    garbage = tmp_path / "garbage.eskm"
+    garbage.write_bytes((40).to_bytes(8, "little") + b"{" + b"\xff" * 39)
+    with pytest.raises(ModelFileError, match="damaged header"):
+        load(garbage)
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "missing.eskm")
+    with pytest.raises(ModelFileError, match="folder"):
+        load(tmp_path)
+
+
+def test_damaged_descriptions_are_refused(fitted, tmp_path):
+    model, _, _ = fitted("deepenhancer_4conv2pool")
+    save(model, tmp_path / "m.eskm")
+    doc, arrays = _bundle_parts(tmp_path / "m.eskm")
+    wrong_size = json.loads(json.dumps(doc))
+    wrong_size["estimator"]["params"]["module__n_hidden_1"] = 9
+    _write_bundle(tmp_path / "size.eskm", wrong_size, arrays)
+    with pytest.raises(ModelFileError, match="do not fit"):
+        load(tmp_path / "size.eskm")
+    missing = dict(arrays)
+    missing.pop(next(iter(missing)))
+    _write_bundle(tmp_path / "missing.eskm", doc, missing)
+    with pytest.raises(ModelFileError, match="no tensor"):
+        load(tmp_path / "missing.eskm")
+    unknown_param = json.loads(json.dumps(doc))
+    unknown_param["estimator"]["params"]["module__no_such_size"] = 3
+    _write_bundle(tmp_path / "param.eskm", unknown_param, arrays)
+    with pytest.raises(ModelFileError, match="cannot build DeepEnhancerCNN"):
+        load(tmp_path / "param.eskm")
+    doc["estimator"]["params"]["lr"] = "NESTED"
+    text = json.dumps(doc).replace('"NESTED"', "[" * 100_000 + "]" * 100_000)
+    save_file(arrays, str(tmp_path / "nested.eskm"), metadata={METADATA_KEY: text})
+    with pytest.raises(ModelFileError, match="damaged model description"):
+        load(tmp_path / "nested.eskm")
+
+
+def test_forged_sizes_for_compiled_code_are_refused(fitted, tmp_path):
+    for name, attr in (("gkmsvm", "dual_coef_"), ("pipe_gc_minmax_svc", "_n_support")):
+        model, _, _ = fitted(name)
+        save(model, tmp_path / "m.eskm")
+        doc, arrays = _bundle_parts(tmp_path / "m.eskm")
+        key = next(k for k in arrays if k.endswith(f"state.{attr}"))
+        arrays[key] = arrays[key][:-1]
+        _write_bundle(tmp_path / "forged.eskm", doc, arrays)
+        with pytest.raises(ModelFileError, match=f"inconsistent fitted state \\({attr}"):
+            load(tmp_path / "forged.eskm")
+
+
+# ----------------------------------------------------------------------------- DeepEnhancer files
+
+
+def _legacy_deepenhancer_file(model: DeepEnhancerCNN, path) -> None:
+    """A file as ``save_deepenhancer`` wrote it before the bundle format (format 'enhancer_sk.DeepEnhancerCNN')."""
+    from safetensors.torch import save_file as save_torch
+
+    saved = ("architecture", "window", "stride", "max_windows_per_sequence", "aggregate", "reverse_complement",
+             "threshold", "batch_size")
+    params = {k: getattr(model, k) for k in saved}
+    module = {k: v for k, v in model.get_params_for("module").items()
+              if k not in ("architecture", "window", "freeze_conv")}
+    params["module"] = module
+    metadata = {"format": "enhancer_sk.DeepEnhancerCNN", "format_version": "1", "params": json.dumps(params),
+                "classes": json.dumps(np.asarray(model.classes_).tolist())}
+    state = {k: v.detach().contiguous() for k, v in model.module_.state_dict().items()}
+    save_torch(state, str(path), metadata=metadata)
+
+
+def test_legacy_deepenhancer_files_still_load(fitted, tmp_path):
+    model, X, _ = fitted("deepenhancer_4conv2pool4norm")
+    path = tmp_path / "old.safetensors"
+    _legacy_deepenhancer_file(model, path)
+    loaded = load(path)
+    assert isinstance(loaded, DeepEnhancerCNN)
+    assert_same_outputs(loaded, model, X)
+    info = describe(path)
+    assert info["class"] == "DeepEnhancerCNN" and info["format_version"] == 0 and info["package_version"] is None
+    assert np.array_equal(load_deepenhancer(path, threads=1).predict_proba(X), model.predict_proba(X))
+
+
+def test_save_deepenhancer_writes_the_bundle_format(fitted, tmp_path):
+    model, X, _ = fitted("deepenhancer_4conv2pool")
+    save_deepenhancer(model, tmp_path / "m.safetensors")
+    assert describe(tmp_path / "m.safetensors")["format_version"] == FORMAT_VERSION
+    assert_same_outputs(load(tmp_path / "m.safetensors"), model, X)
+    loaded = load_deepenhancer(tmp_path / "m.safetensors", aggregate="mean")
+    assert loaded.aggregate == "mean"
+    kmer, _, _ = fitted("kmersvm_rbf")
+    save(kmer, tmp_path / "k.eskm")
+    with pytest.raises(ModelFileError, match="KmerSVM, not a DeepEnhancerCNN"):
+        load_deepenhancer(tmp_path / "k.eskm")
