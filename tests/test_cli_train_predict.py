@@ -320,3 +320,27 @@ def test_predict_table_with_the_models_own_decision(data):
     assert columns == ["probability", "label"] and values["label"].tolist() == binary.predict(Q).tolist()
     with pytest.raises(ValueError, match="no probabilities"):
         predict_table(KmerSVM(k=3, probability=False).fit(X, (y == "non").astype(int)), Q)
+
+
+def test_full_preset_and_validation_split_of_the_lstm(tmp_path):
+    import argparse
+
+    from skorch.dataset import ValidSplit
+
+    from enhancer_sk.commands._training_options import add_data_arguments, add_model_arguments, model_from_args
+
+    bundle = tmp_path / "full.eskm"
+    assert main(["train", "--synthetic", "--n-samples", "40", "--model", "deepenhancer", "--preset", "full",
+                 "--epochs", "1", "--window", "60", "--stride", "70", "--param", "module__n_kernels_1=4",
+                 "--param", "module__n_kernels_2=4", "--param", "module__n_hidden_1=8", "--param",
+                 "module__n_hidden_2=4", "--threads", "1", "--quiet", "-o", str(bundle)]) == 0
+    model = load(bundle)
+    assert model.architecture == "4conv2pool4norm" and model.lr == 1e-4 and model.window == 60  # full: defaults
+    parser = argparse.ArgumentParser()
+    add_data_arguments(parser)
+    add_model_arguments(parser)
+    args = parser.parse_args(["--model", "lstmatt", "--validation-fraction", "0.2", "--seed", "7"])
+    split = model_from_args(args, length=150).train_split
+    assert isinstance(split, ValidSplit) and split.cv == 0.2 and split.stratified and split.random_state == 7
+    with pytest.raises(ValueError, match=r"--validation-fraction must lie in \[0, 1\)"):
+        model_from_args(parser.parse_args(["--model", "lstmatt", "--validation-fraction", "1"]), length=150)
