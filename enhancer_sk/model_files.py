@@ -33,7 +33,9 @@ stand for themselves, and a JSON object whose single marker key starts with
 ``{"__set__": [...]}``, ``{"__float__": "nan"}``, ``{"__scalar__": "int64",
 "value": 3}`` (NumPy scalar), ``{"__dtype__": "float64"}``, ``{"__array__":
 "<tensor name>"}``, ``{"__tensor__": "<tensor name>"}`` (torch tensor),
-``{"__strings__": [...], "dtype": "<U10", "shape": [...]}`` (string arrays),
+``{"__strings__": [...], "dtype": "<U10", "shape": [...]}`` (string arrays; beyond
+65,536 characters, e.g. GkmSVM's support sequences, ``{"__utf8__": "<tensor>",
+"lengths": "<tensor>", ...}`` instead, to keep the JSON small),
 ``{"__sparse__": "csr", ...}``, ``{"__dict__": [[key, value], ...]}`` (keys
 that are not strings), ``{"__estimator__": name, "params", "state"}``
 (an allow-listed estimator, recursively: Pipeline steps, the two layers of
@@ -73,9 +75,12 @@ Policies
   callbacks.  Anything else (a lambda as callback scoring, a ``Checkpoint``
   callback, a ``RandomState`` object, a ``joblib.Memory``) makes :func:`save`
   raise :class:`~enhancer_sk.exceptions.ModelFileError` naming the parameter:
-  nothing is silently dropped.
+  nothing is silently dropped.  Values that would make a later call unpickle
+  files are refused when saving and when loading: a ``Pipeline`` ``memory``
+  (joblib caching) and skorch ``torch_load_kwargs`` without ``weights_only``.
 * **Neural networks** (skorch): the module's ``state_dict`` tensors (float32,
-  exact), ``classes_`` and the training history are saved.  Loading builds the
+  exact), ``classes_`` and the training history (one row per epoch; the
+  per-batch lists are dropped) are saved.  Loading builds the
   net from its parameters, ``initialize()`` (under a forked torch RNG, so the
   caller's random state is untouched) and loads the weights; ``init_from`` is
   restored as a parameter but not re-read.  The optimizer state and the
@@ -105,6 +110,7 @@ Policies
 Examples
 --------
 >>> from enhancer_sk import KmerSVM, load, save  # doctest: +SKIP
+>>> from enhancer_sk.model_files import describe  # doctest: +SKIP
 >>> save(KmerSVM(k=3).fit(X, y), "kmer.eskm")  # doctest: +SKIP
 >>> describe("kmer.eskm")["class"]  # doctest: +SKIP
 'KmerSVM'
@@ -162,6 +168,7 @@ _ARRAY_DTYPES = frozenset(
 )
 _SCALAR_DTYPES = _ARRAY_DTYPES
 _SPECIAL_FLOATS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+_MAX_INLINE_CHARS = 65_536  # longer string arrays are stored as UTF-8 tensors
 
 
 class ModelVersionWarning(UserWarning):
@@ -363,7 +370,14 @@ class _Encoder:
         if a.dtype.kind in "biuf":
             return {"__array__": self._store(a, where)}
         if a.dtype.kind == "U" or (a.dtype.kind == "O" and all(isinstance(x, str) for x in a.flat)):
-            return {"__strings__": [str(x) for x in a.ravel().tolist()], "dtype": a.dtype.str,
+            items = [str(x) for x in a.ravel().tolist()]
+            if sum(map(len, items)) <= _MAX_INLINE_CHARS:
+                return {"__strings__": items, "dtype": a.dtype.str, "shape": list(a.shape)}
+            encoded = [x.encode("utf-8") for x in items]  # long (e.g. support sequences): keep the JSON small
+            data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+            lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+            return {"__utf8__": self._store(data, f"{where}.utf8"),
+                    "lengths": self._store(lengths, f"{where}.lengths"), "dtype": a.dtype.str,
                     "shape": list(a.shape)}
         if a.dtype.kind == "O":
             return {"__objects__": [self.value(x, f"{where}.{i}") for i, x in enumerate(a.ravel().tolist())],
@@ -436,9 +450,10 @@ class _Encoder:
         if hasattr(net, "classes_inferred_"):
             state["classes_inferred_"] = self.value(np.asarray(net.classes_inferred_), f"{where}.classes_inferred_")
         history = getattr(net, "history_", None)
-        if history is not None:
+        if history is not None:  # per-epoch rows; the per-batch lists can be huge and are dropped
+            rows = [{k: v for k, v in row.items() if k != "batches"} for row in history]
             try:
-                state["history"] = self.value(_plain_python(list(history)), f"{where}.history")
+                state["history"] = self.value(_plain_python(rows), f"{where}.history")
             except ModelFileError as err:
                 warnings.warn(f"training history not saved: {err}", stacklevel=3)
         return state
@@ -558,15 +573,24 @@ class _Decoder:
         return torch.from_numpy(np.array(a, copy=True))
 
     def _strings(self, v, where):
-        dtype = v["dtype"]
-        if not isinstance(dtype, str) or not (dtype == "|O" or dtype.lstrip("<>|=").startswith("U")):
-            raise ModelFileError(f"{where}: string array dtype {dtype!r} is not allowed")
         items = _list(v["__strings__"], where)
         if not all(isinstance(x, str) for x in items):
             raise ModelFileError(f"{where}: string array holds a non-string")
-        out = np.empty(len(items), dtype=object if dtype == "|O" else np.dtype(dtype))
-        out[:] = items
-        return out.reshape(_shape(v["shape"], where))
+        return _string_array(items, v["dtype"], v["shape"], where)
+
+    def _utf8(self, v, where):
+        data = self._array(v["__utf8__"], where)
+        lengths = self._array(v["lengths"], where)
+        if data.dtype != np.uint8 or data.ndim != 1 or lengths.dtype != np.int64 or lengths.ndim != 1 \
+                or (lengths < 0).any() or int(lengths.sum()) != len(data):
+            raise ModelFileError(f"{where}: damaged string array")
+        raw = data.tobytes()
+        ends = np.cumsum(lengths).tolist()
+        try:
+            items = [raw[a:b].decode("utf-8") for a, b in zip([0, *ends[:-1]], ends)]
+        except UnicodeDecodeError:
+            raise ModelFileError(f"{where}: string array is not UTF-8") from None
+        return _string_array(items, v["dtype"], v["shape"], where)
 
     def _objects(self, v, where):
         items = [self.value(x, f"{where}.{i}") for i, x in enumerate(_list(v["__objects__"], where))]
@@ -611,7 +635,7 @@ class _Decoder:
     _HANDLERS = {
         "__tuple__": _tuple, "__set__": _set, "__float__": _float, "__scalar__": _scalar,
         "__dtype__": _dtype, "__dict__": _dict, "__array__": _ndarray, "__tensor__": _tensor,
-        "__strings__": _strings, "__objects__": _objects, "__sparse__": _sparse, "__ref__": _ref,
+        "__strings__": _strings, "__utf8__": _utf8, "__objects__": _objects, "__sparse__": _sparse, "__ref__": _ref,
         "__construct__": _construct, "__estimator__": _estimator,
     }
 
@@ -625,6 +649,7 @@ class _Decoder:
         params = self.value(node.get("params", {}), f"{where}.params")
         if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
             raise ModelFileError(f"{where}: params must be a dict of names")
+        _check_safe_params(name, params, where)
         state = node.get("state")
         if _is_skorch_net_class(cls):
             return self._net(cls, name, params, state, where)
@@ -704,8 +729,30 @@ class _Decoder:
         return net
 
 
+def _check_safe_params(name: str, params: dict, where: str) -> None:
+    """Refuse parameter values that would make a later call unpickle files (allowed classes, unsafe options)."""
+    if params.get("memory") is not None and name == "Pipeline":
+        raise ModelFileError(f"{where}: Pipeline memory={params['memory']!r} is refused (joblib caching unpickles "
+                             "its files); model files hold pipelines without memory")
+    load_kwargs = params.get("torch_load_kwargs")
+    if isinstance(load_kwargs, dict) and load_kwargs.get("weights_only", True) is not True:
+        raise ModelFileError(f"{where}: torch_load_kwargs={load_kwargs!r} is refused (torch.load of arbitrary "
+                             "objects); only weights_only loading is allowed")
+
+
 def _is_skorch_net_class(cls) -> bool:
     return any(c.__module__ == "skorch.net" and c.__name__ == "NeuralNet" for c in cls.__mro__)
+
+
+def _string_array(items: list[str], dtype, shape, where: str) -> np.ndarray:
+    if not isinstance(dtype, str) or not (dtype == "|O" or dtype.lstrip("<>|=").startswith("U")):
+        raise ModelFileError(f"{where}: string array dtype {dtype!r} is not allowed")
+    try:
+        out = np.empty(len(items), dtype=object if dtype == "|O" else np.dtype(dtype))
+    except TypeError:
+        raise ModelFileError(f"{where}: string array dtype {dtype!r} is not allowed") from None
+    out[:] = items
+    return out.reshape(_shape(shape, where))
 
 
 def _list(v, where: str) -> list:
@@ -843,6 +890,7 @@ def save(model, path: str | os.PathLike) -> None:
 
     encoder = _Encoder()
     node = encoder.estimator(model, "model")
+    _check_saved_params(model, "model")
     if node["__estimator__"] not in ALLOWED_CLASSES:
         raise ModelFileError(f"cannot save a bare {node['__estimator__']}: save the estimator that holds it")
     doc = {
@@ -876,6 +924,23 @@ def save(model, path: str | os.PathLike) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _check_saved_params(model, where: str) -> None:
+    """The refusals of :func:`_check_safe_params`, at saving time (every nested estimator)."""
+    for est_where, est in _estimators_in(model, where):
+        params = est.get_params(deep=False) if hasattr(est, "get_params") else {}
+        _check_safe_params(type(est).__name__, params, est_where)
+
+
+def _estimators_in(v, where: str):
+    if hasattr(v, "get_params") and not isinstance(v, type) and hasattr(v, "fit"):
+        yield where, v
+        for k, x in v.get_params(deep=False).items():
+            yield from _estimators_in(x, f"{where}.params.{k}")
+    elif isinstance(v, (list, tuple)):
+        for i, x in enumerate(v):
+            yield from _estimators_in(x, f"{where}.{i}")
 
 
 def _sniff(head: bytes) -> str:
@@ -1151,6 +1216,9 @@ def _display(v, header: dict):
     m = markers[0]
     if m in ("__tuple__", "__set__", "__strings__"):
         return [_display(x, header) for x in v[m]] if isinstance(v[m], list) else v[m]
+    if m == "__utf8__":
+        info = header.get(v.get("lengths"), {}) if isinstance(v.get("lengths"), str) else {}
+        return f"strings(n={tuple(info.get('shape', ('?',)))[0]})"
     if m == "__objects__":
         return _display(v[m], header)
     if m == "__float__":

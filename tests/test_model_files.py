@@ -238,6 +238,8 @@ def test_nets_keep_history_and_can_continue_training(fitted, tmp_path):
     save(model, tmp_path / "m.eskm")
     loaded = load(tmp_path / "m.eskm")
     assert loaded.history_[:, "train_loss"] == model.history_[:, "train_loss"]
+    assert loaded.history_[:, "epoch"] == model.history_[:, "epoch"]
+    assert all("batches" not in row for row in loaded.history_)  # per-epoch rows only
     loaded.partial_fit(X, y)  # fresh optimizer: training continues from the saved weights
     assert len(loaded.history_) == len(model.history_) + LSTMATT["max_epochs"]
 
@@ -330,6 +332,19 @@ def test_parameter_types_round_trip(tmp_path):
     assert load(tmp_path / "s.eskm").dtype is np.float32
 
 
+def test_long_string_arrays_are_stored_as_tensors(fitted, tmp_path, monkeypatch):
+    import enhancer_sk.model_files as model_files
+
+    model, X, _ = fitted("gkmsvm")
+    monkeypatch.setattr(model_files, "_MAX_INLINE_CHARS", 10)
+    save(model, tmp_path / "m.eskm")
+    _, arrays = _bundle_parts(tmp_path / "m.eskm")
+    assert "model.state.support_sequences_.utf8" in arrays
+    loaded = load(tmp_path / "m.eskm")
+    assert same(loaded, model)
+    assert_same_outputs(loaded, model, X)
+
+
 def test_string_labels_of_every_dtype(data, tmp_path):
     X, y = data
     for labels in (np.where(y == 1, "enh", "bg"), np.where(y == 1, "enh", "bg").astype(object)):
@@ -354,6 +369,8 @@ def test_top_level_exports():
     (make_pipeline(KmerSpectrum(k=2), RandomForestClassifier()), r"RandomForestClassifier.*allowed"),
     (type("MySVM", (KmerSVM,), {})(), r"MySVM is not an estimator class"),
     (make_pipeline(KmerSpectrum(k=2), LogisticRegression(), memory=object()), r"model\.params\.memory"),
+    (make_pipeline(KmerSpectrum(k=2), LogisticRegression(), memory="cache"), r"memory='cache' is refused"),
+    (lstmatt(torch_load_kwargs={"weights_only": False}), r"torch_load_kwargs.*refused"),
 ])
 def test_unsavable_values_are_refused_by_name(model, match, tmp_path):
     path = tmp_path / "m.eskm"
@@ -508,6 +525,20 @@ def test_classes_outside_the_allow_list_are_refused(where, fitted, tmp_path, mar
     if where == "class":
         with pytest.raises(ModelFileError, match="not allowed"):
             describe(path)
+
+
+@pytest.mark.parametrize("name, param, value, match", [
+    ("pipe_kmer_scaler_lr", "memory", "/tmp/joblib_cache", "joblib caching unpickles"),
+    ("lstmatt", "torch_load_kwargs", {"weights_only": False}, "torch.load of arbitrary objects"),
+])
+def test_parameters_that_would_unpickle_later_are_refused(name, param, value, match, fitted, tmp_path):
+    model, _, _ = fitted(name)
+    save(model, tmp_path / "m.eskm")
+    doc, arrays = _bundle_parts(tmp_path / "m.eskm")
+    doc["estimator"]["params"][param] = value
+    _write_bundle(tmp_path / "forged.eskm", doc, arrays)
+    with pytest.raises(ModelFileError, match=match):
+        load(tmp_path / "forged.eskm")
 
 
 def test_bad_state_attribute_names_are_refused(kmer_file, tmp_path):
