@@ -251,6 +251,10 @@ ALLOWED_CONSTRUCTED: Mapping[str, tuple[str, str]] = types.MappingProxyType({
     "skorch.callbacks.EpochTimer": ("skorch.callbacks", "EpochTimer"),
 })
 
+#: LRScheduler policies given by name (skorch resolves them in its own module)
+_LR_POLICY_NAMES = frozenset(["WarmRestartLR", "ExponentialLR", "StepLR", "MultiStepLR", "CosineAnnealingLR",
+                              "ReduceLROnPlateau", "CyclicLR"])
+
 _RESOLVED: dict[tuple[str, str], Any] = {}
 
 
@@ -399,7 +403,7 @@ class _Encoder:
             if isinstance(v, type) or inspect.isroutine(v):
                 kind = f"{getattr(v, '__module__', '?')}.{getattr(v, '__qualname__', repr(v))}"
             else:
-                kind = f"a {type(v).__module__}.{type(v).__qualname__} object"
+                kind = f"an object of type {type(v).__module__}.{type(v).__qualname__}"
             raise ModelFileError(
                 f"cannot save {where}: {kind} is not a value a model "
                 "file can hold (allowed: None, bool, numbers, strings, lists, tuples, dicts, NumPy arrays, "
@@ -521,7 +525,7 @@ class _Decoder:
             return handler(self, v, where)
         except ModelFileError:
             raise
-        except (KeyError, TypeError, ValueError, IndexError) as err:
+        except (KeyError, TypeError, ValueError, IndexError, OverflowError) as err:
             raise ModelFileError(f"{where}: malformed {marker} value ({type(err).__name__}: {err})") from None
 
     def _tuple(self, v, where):
@@ -624,6 +628,11 @@ class _Decoder:
         kwargs = self.value(v["kwargs"], f"{where}.kwargs")
         if not isinstance(kwargs, dict) or not all(isinstance(k, str) for k in kwargs):
             raise ModelFileError(f"{where}: constructor arguments must be a dict of names")
+        policy = kwargs.get("policy")
+        if v["__construct__"] == "skorch.callbacks.LRScheduler" and isinstance(policy, str) \
+                and policy not in _LR_POLICY_NAMES:  # skorch looks a string up in its module's namespace
+            raise ModelFileError(f"{where}: LRScheduler policy {policy!r} is not allowed; "
+                                 f"use one of {sorted(_LR_POLICY_NAMES)}")
         try:
             return cls(**kwargs)
         except (TypeError, ValueError) as err:
@@ -668,15 +677,22 @@ class _Decoder:
             est.__dict__.update(params)
             return est
         est = self._construct_estimator(cls, name, params, where)
-        if state is not None:
-            attrs = self._state_dict(state, where)
-            if cls.__module__.startswith("sklearn."):
-                attrs["_sklearn_version"] = _sklearn_version()
-                self.sklearn_estimators.append(name)
+        if state is None:
+            return est
+        attrs = self._state_dict(state, where)
+        if cls.__module__.startswith("sklearn."):
+            attrs["_sklearn_version"] = _sklearn_version()
+            self.sklearn_estimators.append(name)
+        try:
             est.__setstate__(attrs)
-        check = _AFTER_LOAD.get(name)
-        if check is not None and state is not None:
-            check(est, where)
+            check = _AFTER_LOAD.get(name)
+            if check is not None:
+                check(est, where)
+        except ModelFileError:
+            raise
+        except (AttributeError, TypeError, ValueError, IndexError) as err:
+            raise ModelFileError(f"{where}: inconsistent fitted state of {name} ({type(err).__name__}: {err}); "
+                                 "damaged or forged file") from None
         return est
 
     def _state_dict(self, state, where) -> dict:

@@ -489,6 +489,7 @@ SMUGGLED = {
     "construct": {"__construct__": "subprocess.Popen", "kwargs": {"args": ["touch", "{marker}"]}},
     "reduce": {"__reduce__": ["os.system", ["touch {marker}"]]},
     "dunder key": {"__class__": "subprocess.Popen"},
+    "scheduler by name": [{"__construct__": "skorch.callbacks.LRScheduler", "kwargs": {"policy": "sys"}}],
 }
 
 
@@ -649,6 +650,17 @@ def test_forged_sizes_for_compiled_code_are_refused(fitted, tmp_path):
         _write_bundle(tmp_path / "forged.eskm", doc, arrays)
         with pytest.raises(ModelFileError, match=f"inconsistent fitted state \\({attr}"):
             load(tmp_path / "forged.eskm")
+
+
+def test_forged_values_in_fitted_state_are_refused(fitted, tmp_path):
+    model, _, _ = fitted("gkmsvm")
+    save(model, tmp_path / "m.eskm")
+    doc, arrays = _bundle_parts(tmp_path / "m.eskm")
+    strings = doc["estimator"]["state"]["support_sequences_"]["__strings__"]
+    strings[0] = "<script>" + strings[0][8:]
+    _write_bundle(tmp_path / "forged.eskm", doc, arrays)
+    with pytest.raises(ModelFileError, match="inconsistent fitted state of GkmSVM"):
+        load(tmp_path / "forged.eskm")
 
 
 # ----------------------------------------------------------------------------- DeepEnhancer files
