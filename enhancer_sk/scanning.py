@@ -145,8 +145,10 @@ class WindowScorer:
     Parameters
     ----------
     model : fitted classifier
-        Any estimator with ``predict_proba`` on DNA strings; its
-        ``classes_[1]`` is the enhancer class.
+        Any binary estimator with ``predict_proba`` on DNA strings; its
+        ``classes_[1]`` is the enhancer class.  A two-layer model
+        (:class:`~enhancer_sk.two_layer.TwoLayerEnhancerClassifier`) scores
+        with its first layer, P(enhancer).
     window : int
     batch_size : int
         Windows scored together.
@@ -168,7 +170,12 @@ class WindowScorer:
                 f"{type(model).__name__} has none (window={getattr(model, 'window', None)!r})"
             )
         if not hasattr(model, "predict_proba"):
-            raise TypeError(f"{type(model).__name__} has no predict_proba: scan needs a fitted classifier")
+            raise TypeError(f"{type(model).__name__} has no predict_proba: scan needs a fitted classifier "
+                            "with probabilities")
+        classes = getattr(model, "classes_", None)
+        if classes is not None and len(classes) != 2 and not hasattr(model, "predict_layer_proba"):
+            raise ValueError(f"scan needs a binary classifier (enhancer vs not); this one has {len(classes)} "
+                             f"classes {list(classes)}")
         if threads is not None and "threads" in getattr(model, "__dict__", {}):
             model = copy.copy(model)  # same fitted state, another thread count
             model.threads = threads
@@ -202,7 +209,10 @@ class WindowScorer:
             return out
 
     def _proba(self, win: np.ndarray) -> np.ndarray:
-        return np.asarray(self.model.predict_proba(codes_to_strings(win)), dtype=np.float64)[:, 1]
+        X = codes_to_strings(win)
+        if hasattr(self.model, "predict_layer_proba"):  # two-layer model: layer 1, P(enhancer)
+            return np.asarray(self.model.predict_layer_proba(X), dtype=np.float64)[:, 0]
+        return np.asarray(self.model.predict_proba(X), dtype=np.float64)[:, 1]
 
 
 def _score_job(scorer: WindowScorer, codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
