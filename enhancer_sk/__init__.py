@@ -28,6 +28,8 @@ _LAZY = {
     "fetch_regions": "genome",
     "save": "model_files",
     "load": "model_files",
+    "scan": "scanning",
+    "score_variants": "variants",
 }
 
 __all__ = [
@@ -46,6 +48,8 @@ __all__ = [
     "fetch_regions",
     "save",
     "load",
+    "scan",
+    "score_variants",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,7 +61,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .lstmatt import EnhancerLSTMAttClassifier
     from .model_files import load, save
     from .motifs import extract_motifs
+    from .scanning import scan
     from .two_layer import TwoLayerEnhancerClassifier
+    from .variants import score_variants
 
 
 def __getattr__(name: str):
