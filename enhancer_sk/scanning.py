@@ -530,9 +530,13 @@ def iter_window_scores(
     if distributed and threads is None:
         threads = 1  # one thread per task: the cluster's workers provide the parallelism
     scorer = WindowScorer(model, window, batch_size, reverse_complement, share_convolutions, threads)
-    genome = None
+    genome = own_client = None
     t0 = time.perf_counter()
     try:
+        if isinstance(client, str):
+            from .distributed import connect
+
+            client = own_client = connect(client)
         if regions is not None:
             from .genome import ReferenceGenome, RegionWarning, _as_regions
 
@@ -579,6 +583,8 @@ def iter_window_scores(
     finally:
         if genome is not None:
             genome.close()
+        if own_client is not None:
+            own_client.close()
 
 
 def _open_output(path: Path, tmp: Path):
@@ -679,11 +685,6 @@ def scan(
     summary = ScanSummary(window, step)
     outputs = [Path(p) for p in (bedgraph, calls) if p is not None]
     tmps = [p.with_name(f".{p.name}.tmp-{os.getpid()}") for p in outputs]
-    own_client = None
-    if isinstance(client, str):
-        from .distributed import connect
-
-        client = own_client = connect(client)
     try:
         handles = [_open_output(p, t) for p, t in zip(outputs, tmps)]
         try:
@@ -713,8 +714,6 @@ def scan(
         for t in tmps:
             if t.exists():
                 t.unlink()
-        if own_client is not None:
-            own_client.close()
     return summary
 
 

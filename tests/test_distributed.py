@@ -38,7 +38,7 @@ def data():
     return make_synthetic_enhancers(90, (60, 100), random_state=1)
 
 
-def test_scan_on_dask_equals_the_local_scan(tmp_path, client, data):
+def test_scan_on_dask_equals_the_local_scan(tmp_path, cluster, client, data):
     X, y = data
     model = DeepEnhancerCNN(window=64, max_epochs=1, lr=1e-3, random_state=0, threads=1, train_split=None,
                             module__n_kernels_1=8, module__n_kernels_2=4, module__n_hidden_1=16,
@@ -49,13 +49,14 @@ def test_scan_on_dask_equals_the_local_scan(tmp_path, client, data):
     write_fasta(fasta, ["c1", "tiny", "c2"], seqs, width=60)
     threshold = 0.5
     outputs = {}
-    for where in ("local", "dask"):
-        kw = {"client": client, "max_in_flight": 3} if where == "dask" else {}
+    for where in ("local", "dask", "address"):
+        kw = {"dask": {"client": client, "max_in_flight": 3}, "address": {"client": cluster.scheduler_address},
+              "local": {}}[where]
         summary = scan(model, fasta, bedgraph=tmp_path / f"{where}.bedgraph", calls=tmp_path / f"{where}.bed",
                        step=8, threshold=threshold, chunk_size=400, threads=1, max_n_fraction=0.05, **kw)
         outputs[where] = ((tmp_path / f"{where}.bedgraph").read_text(), (tmp_path / f"{where}.bed").read_text(),
                           summary.windows, summary.skipped_n, summary.short)
-    assert outputs["dask"] == outputs["local"]
+    assert outputs["dask"] == outputs["local"] == outputs["address"]
     assert outputs["local"][2] > 300 and outputs["local"][3] > 0 and outputs["local"][4] == ["tiny"]
 
 
