@@ -1,5 +1,7 @@
 # Two entry points: `make demo` (install + run the main job on the embedded default)
-# and `make test` (install + lint + the whole test suite). Both create or reuse .venv.
+# and `make test` (install + lint + the whole test suite + the Galaxy tool tests in a
+# real Galaxy server). Both create or reuse .venv; `make pytest` and `make galaxy-test`
+# run one part.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,7 +9,7 @@ BIN := $(VENV)/bin
 ENHANCER_SK_DATA ?= $(shell [ -d ../shared/data ] && cd ../shared/data && pwd)
 export ENHANCER_SK_DATA
 
-.PHONY: demo test lint install clean
+.PHONY: demo test pytest galaxy-test lint install clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +25,18 @@ demo: $(BIN)/.installed
 	$(BIN)/enhancer-sk demo
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check enhancer_sk tests benchmarks
+	$(BIN)/ruff check enhancer_sk tests benchmarks galaxy_tools
 
 # GALAXY_SLOTS=1: each of the two pytest workers runs torch on one thread (no oversubscription).
-test: lint
+pytest: lint
 	GALAXY_SLOTS=1 $(BIN)/pytest -n 2 --dist loadfile --timeout 1200 --durations 15
 
+# Galaxy 26.1 and planemo from PyPI in their own environments under .gx-ci/; the tools
+# run the enhancer-sk of .venv (see galaxy_tools/run_tests.sh)
+galaxy-test: $(BIN)/.installed
+	TOOLS_VENV=$(VENV) galaxy_tools/run_tests.sh
+
+test: pytest galaxy-test
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .gx-ci
