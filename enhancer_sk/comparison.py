@@ -32,7 +32,6 @@ import itertools
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from sklearn.metrics import average_precision_score, make_scorer
 from sklearn.model_selection import StratifiedKFold, check_cv, cross_validate
 from sklearn.utils import _safe_indexing
 
+from .files import atomic_write_text
 from .metrics import SCORING, binary_positive_label, format_table, sensitivity_score, specificity_score
 from .sequences import as_sequences, is_sequence_path
 
@@ -150,16 +150,7 @@ def write_tsv(path: str | os.PathLike, rows: Sequence[Mapping[str, object]],
     writer.writerow(columns)
     for r in rows:
         writer.writerow([_cell(r.get(c, "")) for c in columns])
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.",
-                               suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(buf.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(path, buf.getvalue())
 
 
 # ----------------------------------------------------------------------------- result

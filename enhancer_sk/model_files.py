@@ -125,7 +125,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import types
 import warnings
 from collections.abc import Mapping
@@ -136,6 +135,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .exceptions import ModelFileError
+from .files import atomic_path
 
 __all__ = [
     "ALLOWED_CLASSES",
@@ -924,22 +924,13 @@ def save(model, path: str | os.PathLike) -> None:
     except (TypeError, ValueError) as err:
         raise ModelFileError(f"cannot save the model: its description is not JSON ({err})") from None
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    os.close(fd)
     try:
-        save_file(encoder.arrays, tmp, metadata={METADATA_KEY: text})
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            save_file(encoder.arrays, tmp, metadata={METADATA_KEY: text})
     except Exception as err:
         if not isinstance(err, (OSError, ModelFileError)):
             raise ModelFileError(f"cannot write {path!r}: {err}") from err
         raise
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _check_saved_params(model, where: str) -> None:

@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .files import atomic_path, atomic_write_text
+
 __all__ = [
     "TOMTOM_COLUMNS",
     "all_kmers_one_hot",
@@ -192,17 +194,6 @@ def _motif_names(n: int, names: Sequence[str] | None) -> list[str]:
     return names
 
 
-def _atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def write_meme(
     path: str | os.PathLike,
     pfms: np.ndarray,
@@ -237,7 +228,7 @@ def write_meme(
         lines.append(f"letter-probability matrix: alength= 4 w= {pfm.shape[1]} nsites= {sites} E= 0")
         lines.extend(" ".join(f"{v:.6f}" for v in col) for col in prob.T)
         lines.append("")
-    _atomic_write_text(path, "\n".join(lines))
+    atomic_write_text(path, "\n".join(lines))
 
 
 def plot_logos(
@@ -277,10 +268,9 @@ def plot_logos(
         ax.set_title(name, fontsize=9)
         fig.subplots_adjust(left=0.18, right=0.97, bottom=0.15, top=0.85)
         path = directory / f"{name}.png"
-        tmp = directory / f".{name}.tmp-{os.getpid()}.png"
-        fig.savefig(tmp, dpi=dpi)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=dpi)
         plt.close(fig)
-        os.replace(tmp, path)
         paths.append(path)
     return paths
 
@@ -435,4 +425,4 @@ def write_tomtom_tsv(path: str | os.PathLike, rows: Sequence[dict]) -> None:
         lines.append("\t".join(
             f"{r[c]:.4g}" if isinstance(r[c], float) else str(r[c]) for c in TOMTOM_COLUMNS
         ))
-    _atomic_write_text(path, "\n".join(lines) + "\n")
+    atomic_write_text(path, "\n".join(lines) + "\n")

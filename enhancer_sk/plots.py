@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 
+from .files import atomic_path
 from .metrics import binary_positive_label
 
 __all__ = [
@@ -49,22 +49,17 @@ def new_figure(width: float = 6.0, height: float = 4.5, **kwargs) -> Figure:
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> Path:
-    """Save ``fig`` as PNG (or the format of the suffix), atomically.
+    """Save ``fig`` in the format of the suffix (PNG for any other suffix), atomically.
 
     The image is written to a temporary file in the target folder and moved
     into place.  Returns the path.
     """
     path = Path(path)
-    fmt = path.suffix.lstrip(".").lower() or "png"
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.",
-                               suffix=".tmp")
-    os.close(fd)
-    try:
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in fig.canvas.get_supported_filetypes():  # e.g. Galaxy's dataset_1.dat
+        fmt = "png"
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -130,9 +130,9 @@ class HtmlReport:
 
     def write(self, path: str | os.PathLike) -> Path:
         """Write the document to ``path`` atomically (temporary file, then rename); returns the path."""
-        from .motifs import _atomic_write_text
+        from .files import atomic_write_text
 
-        _atomic_write_text(path, self.to_html())
+        atomic_write_text(path, self.to_html())
         return Path(path)
 
 

@@ -542,22 +542,16 @@ def write_fasta(path: PathLike, ids: Iterable[str], sequences: Iterable[str], *,
     The file is written to a temporary name and renamed at the end, so a failure
     leaves no partial output.  ``width=0`` writes each sequence on one line.
     """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(tmp, "wt") as fh:
-            for rid, seq in zip(ids, sequences):
-                fh.write(f">{rid}\n")
-                if width and width > 0:
-                    for k in range(0, len(seq), width):
-                        fh.write(seq[k : k + width] + "\n")
-                else:
-                    fh.write(seq + "\n")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    from .files import atomic_open
+
+    with atomic_open(path) as fh:
+        for rid, seq in zip(ids, sequences):
+            fh.write(f">{rid}\n")
+            if width and width > 0:
+                for k in range(0, len(seq), width):
+                    fh.write(seq[k : k + width] + "\n")
+            else:
+                fh.write(seq + "\n")
 
 
 # ----------------------------------------------------------------------------- labels

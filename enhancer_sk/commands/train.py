@@ -174,8 +174,8 @@ def _format_rows(rows: list[dict], columns) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from .. import __version__
     from ..comparison import write_tsv
+    from ..files import atomic_write_text
     from ..model_files import save
-    from ..motifs import _atomic_write_text
     from ..threads import limit_threads, resolve_threads
 
     def log(msg: str) -> None:
@@ -218,7 +218,7 @@ def run(args: argparse.Namespace) -> int:
     written = write_all_or_none([
         (args.output, lambda path: save(model, path)),
         (args.history, lambda path: write_tsv(path, history, HISTORY_COLUMNS)),
-        (args.log, lambda path: _atomic_write_text(path, text + "\n")),
+        (args.log, lambda path: atomic_write_text(path, text + "\n")),
     ])
     for path in written:
         log(f"wrote {path}")
