@@ -27,6 +27,14 @@ kmer_model.safetensors, deepenhancer_model.safetensors, two_layer_model.safetens
     Model bundles (``enhancer-sk train``; safetensors + JSON, no pickle).
 kmer_predict.tsv, deepenhancer_predict.tsv, two_layer_predict.tsv
     ``enhancer-sk predict`` of ``query.fa`` with each bundle.
+genome.fa, regions.bed, variants.vcf
+    A small genome for the scan and variant tools: ``chr1`` (6,000 bp) and ``chr2``
+    (3,000 bp) of background with planted enhancer sequences, a soft-masked stretch
+    and an assembly gap of N; BED regions on both strands, one running off the end of
+    ``chr2``; a VCF with two SNVs, an insertion, a deletion and one REF allele that
+    does not match the genome.
+
+``--parts`` writes only some groups (sequences, models, genome).
 """
 
 from __future__ import annotations
@@ -109,18 +117,82 @@ def write_models(out: Path) -> None:
              "--threads", "1", "-o", str(out / f"{name}_predict.tsv"))
 
 
+def write_genome(out: Path) -> None:
+    """Genome FASTA, BED regions and a VCF for the scan and variant tools."""
+    rng = np.random.default_rng(SEED + 3)
+    enhancers, y = make_synthetic_enhancers(40, 200, motifs_per_sequence=5, random_state=SEED + 4)
+    enhancers = [str(e) for e, v in zip(enhancers, y) if v == 1]
+
+    def background(n: int) -> str:
+        return "".join(rng.choice(list("ACGT"), size=n, p=[0.29, 0.21, 0.21, 0.29]))
+
+    # chr1: enhancers at 1,000-1,200 and 3,000-3,200; soft-masked 4,000-4,300; N gap 5,000-5,400
+    chr1 = list(background(6000))
+    chr1[1000:1200] = enhancers[0]
+    chr1[3000:3200] = enhancers[1]
+    chr1[4000:4300] = "".join(chr1[4000:4300]).lower()
+    chr1[5000:5400] = "N" * 400
+    chr2 = list(background(3000))
+    chr2[1500:1700] = enhancers[2]
+    chroms = {"chr1": "".join(chr1), "chr2": "".join(chr2)}
+    with open(out / "genome.fa", "w") as fh:  # 60 bases per line, as genome files are
+        for name, seq in chroms.items():
+            fh.write(f">{name}\n")
+            fh.writelines(seq[i:i + 60] + "\n" for i in range(0, len(seq), 60))
+    (out / "regions.bed").write_text(
+        "chr1\t900\t1300\tenhancer_plus\t0\t+\n"
+        "chr1\t2900\t3300\tenhancer_minus\t0\t-\n"
+        "chr2\t2800\t3100\toff_the_end\t0\t+\n"
+    )
+    c1 = chroms["chr1"]
+    wrong = {"A": "C", "C": "G", "G": "T", "T": "A"}[c1[2099].upper()]
+    records = [  # (pos 1-based, id, ref, alt)
+        (1101, "snv_in_enhancer", c1[1100], wrong_base(c1[1100])),
+        (2001, "snv_background", c1[2000], wrong_base(c1[2000])),
+        (2100, "ref_mismatch", wrong, c1[2099]),
+        (3101, "insertion", c1[3100], c1[3100] + "GATAAG"),
+        (3151, "deletion", c1[3150:3156], c1[3150]),
+    ]
+    lines = [
+        "##fileformat=VCFv4.2",
+        "##contig=<ID=chr1,length=6000>",
+        "##contig=<ID=chr2,length=3000>",
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
+    ]
+    lines += [f"chr1\t{pos}\t{vid}\t{ref.upper()}\t{alt.upper()}\t.\tPASS\t." for pos, vid, ref, alt in records]
+    (out / "variants.vcf").write_text("\n".join(lines) + "\n")
+
+
+def wrong_base(base: str) -> str:
+    """Another base (the SNV's ALT allele)."""
+    return {"A": "G", "C": "T", "G": "A", "T": "C"}[base.upper()]
+
+
+PARTS = {"sequences": write_sequences, "models": write_models, "genome": write_genome}
+FILES = {
+    "sequences": ["train_pos.fa", "train_neg.fa", "train_pos.fa.gz", "train_all.fa", "train_labels.tsv",
+                  "strong.fa", "weak.fa", "non.fa", "query.fa", "bad.fa"],
+    "models": [f"{m}_{kind}" for m in ("kmer", "deepenhancer", "two_layer")
+               for kind in ("model.safetensors", "predict.tsv")],
+    "genome": ["genome.fa", "regions.bed", "variants.vcf"],
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--outdir", type=Path, default=Path(__file__).resolve().parents[1] / "test-data",
                         help="output folder (default: test-data/ of the repository)")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help=f"comma-separated groups of files to write (default {','.join(PARTS)})")
     args = parser.parse_args(argv)
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
     args.outdir.mkdir(parents=True, exist_ok=True)
-    write_sequences(args.outdir)
-    write_models(args.outdir)
-    names = ["train_pos.fa", "train_neg.fa", "train_pos.fa.gz", "train_all.fa", "train_labels.tsv", "strong.fa",
-             "weak.fa", "non.fa", "query.fa", "bad.fa"]
-    names += [f"{m}_{kind}" for m in ("kmer", "deepenhancer", "two_layer")
-              for kind in ("model.safetensors", "predict.tsv")]
+    for part in parts:
+        PARTS[part](args.outdir)
+    names = [n for part in parts for n in FILES[part]]
     total = sum((args.outdir / n).stat().st_size for n in names)
     for n in names:
         print(f"{(args.outdir / n).stat().st_size:>9,d}  {n}")
