@@ -18,7 +18,9 @@ What it does
    1,024 windows, bedGraph and calls written.  Prints bases/s, windows/s,
    wall time and peak RSS, and the RSS of the same process before scanning
    (torch and the model loaded), so the scan's own memory is the difference.
-3. Scores the first ``--per-window-length`` bases both with the shared
+3. Times what the scan's driver does alone (reading and windowing the
+   FASTA, writing the bedGraph): the rate a Dask cluster cannot exceed.
+4. Scores the first ``--per-window-length`` bases both with the shared
    convolutions (the default) and window by window
    (``share_convolutions=False``): windows/s of both paths and the largest
    score difference.
@@ -130,6 +132,30 @@ def per_window_comparison(fasta: Path, length: int, args) -> None:
     print(f"  max |score difference| = {diff:.2e}; shared path {speedup:.1f}x faster", flush=True)
 
 
+def driver_rates(fasta: Path, args) -> None:
+    """What the scan's driver does alone (the limit of a Dask scan): read + window the FASTA, write bedGraph."""
+    from enhancer_sk.scanning import WindowScores, _record_jobs, _write_blocks
+
+    t0 = time.perf_counter()
+    bases = windows = 0
+    for job in _record_jobs(fasta, args.window, args.step, 1_000_000, 0.1):
+        bases += job.new_bases
+        windows += len(job.starts)
+    read = time.perf_counter() - t0
+    starts = np.arange(windows, dtype=np.int64) * args.step
+    t0 = time.perf_counter()
+    with open(Path(args.workdir) / "driver.bedgraph", "w") as fh:
+        blocks = (WindowScores("chrS", "chrS", ".", starts[i : i + 20_000], starts[i : i + 20_000] + args.window,
+                               np.random.default_rng(i).random(len(starts[i : i + 20_000])))
+                  for i in range(0, windows, 20_000))
+        for _ in _write_blocks(blocks, fh):
+            pass
+    write = time.perf_counter() - t0
+    (Path(args.workdir) / "driver.bedgraph").unlink()
+    print(f"  read + window the FASTA: {bases / read:,.0f} bp/s; write bedGraph: {windows / write:,.0f} lines/s "
+          f"({windows * args.step / write:,.0f} bp/s at step {args.step})  [{load()}]", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--length", type=float, nargs="+", default=[10e6, 50e6], help="chromosome lengths (bp)")
@@ -189,6 +215,8 @@ def main() -> None:
             out.rmdir()
     print()
     print(format_table(rows, index_name="length (Mbp)", digits=1))
+    print("\ndriver alone (reads the FASTA, writes the outputs; the limit of a scan on a Dask cluster):", flush=True)
+    driver_rates(workdir / f"synthetic_{int(args.length[-1])}.fa", args)
     if args.per_window_length:
         print(f"\nshared convolutions vs window by window, first {args.per_window_length:,} bp:", flush=True)
         per_window_comparison(workdir / f"synthetic_{int(args.length[0])}.fa", args.per_window_length, args)
