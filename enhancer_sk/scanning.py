@@ -652,7 +652,8 @@ def scan(
         Dask cluster).
     reverse_complement : bool, default=False
         Average every window's probability with that of its reverse
-        complement.
+        complement (a DeepEnhancerCNN with ``reverse_complement=True``
+        always does).
     max_n_fraction : float, default=0.1
         Skip windows with more than this fraction of ``N`` (assembly gaps).
     threshold : float, default=0.5
