@@ -44,8 +44,8 @@ chunks run as Dask tasks; the output is the same as on one machine.
 
 from __future__ import annotations
 
+import contextlib
 import copy
-import gzip
 import os
 import sys
 import time
@@ -587,10 +587,6 @@ def iter_window_scores(
             own_client.close()
 
 
-def _open_output(path: Path, tmp: Path):
-    return gzip.open(tmp, "wt") if path.suffix == ".gz" else open(tmp, "w")
-
-
 def scan(
     model,
     fasta: PathLike,
@@ -681,40 +677,29 @@ def scan(
     --------
     >>> summary = scan(model, "hg38.fa.gz", bedgraph="scores.bedgraph", calls="calls.bed")  # doctest: +SKIP
     """
+    from .files import atomic_open
+
     window = default_window(model) if window is None else window
     _check_scan_params(window, step, batch_size, chunk_size, max_n_fraction, threshold)
     summary = ScanSummary(window, step)
-    outputs = [Path(p) for p in (bedgraph, calls) if p is not None]
-    tmps = [p.with_name(f".{p.name}.tmp-{os.getpid()}") for p in outputs]
-    try:
-        handles = [_open_output(p, t) for p, t in zip(outputs, tmps)]
-        try:
-            graph = handles[0] if bedgraph is not None else None
-            bed = handles[-1] if calls is not None else None
-            if graph is not None:
-                graph.write(f'track type=bedGraph name="enhancer_sk scan" description="window {window} bp, '
-                            f'step {step}"\n')
+    with contextlib.ExitStack() as outputs:  # both files appear complete, or neither
+        graph = outputs.enter_context(atomic_open(bedgraph)) if bedgraph is not None else None
+        bed = outputs.enter_context(atomic_open(calls)) if calls is not None else None
+        if graph is not None:
+            graph.write(f'track type=bedGraph name="enhancer_sk scan" description="window {window} bp, '
+                        f'step {step}"\n')
+        if bed is not None:
+            bed.write("#" + "\t".join(CALL_COLUMNS) + "\n")
+        blocks = iter_window_scores(
+            model, fasta, regions=regions, window=window, step=step, batch_size=batch_size,
+            threads=threads, reverse_complement=reverse_complement, max_n_fraction=max_n_fraction,
+            chunk_size=chunk_size, share_convolutions=share_convolutions, client=client,
+            max_in_flight=max_in_flight, verbose=verbose, summary=summary,
+        )
+        for call in merge_calls(_write_blocks(blocks, graph), threshold):
+            summary.calls += 1
             if bed is not None:
-                bed.write("#" + "\t".join(CALL_COLUMNS) + "\n")
-            blocks = iter_window_scores(
-                model, fasta, regions=regions, window=window, step=step, batch_size=batch_size,
-                threads=threads, reverse_complement=reverse_complement, max_n_fraction=max_n_fraction,
-                chunk_size=chunk_size, share_convolutions=share_convolutions, client=client,
-                max_in_flight=max_in_flight, verbose=verbose, summary=summary,
-            )
-            for call in merge_calls(_write_blocks(blocks, graph), threshold):
-                summary.calls += 1
-                if bed is not None:
-                    bed.write("\t".join(call.bed_fields()) + "\n")
-        finally:
-            for h in handles:
-                h.close()
-        for p, t in zip(outputs, tmps):
-            os.replace(t, p)
-    finally:
-        for t in tmps:
-            if t.exists():
-                t.unlink()
+                bed.write("\t".join(call.bed_fields()) + "\n")
     return summary
 
 

@@ -31,6 +31,7 @@ Every allele gets a ``status``:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -227,49 +228,55 @@ def iter_variant_effects(
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     scorer = WindowScorer(model, int(window), int(batch_size), reverse_complement, None, threads)
     vcf_in = _open_vcf(vcf)
-    out = tmp = None
     try:
-        with ReferenceGenome(genome_fasta) as genome:
+        with ReferenceGenome(genome_fasta) as genome, contextlib.ExitStack() as stack:
+            out = None
             if vcf_output is not None:
-                header = vcf_in.header.copy()
-                if "END" not in header.info:  # htslib writes END for symbolic alleles
-                    header.info.add("END", 1, "Integer", "Stop position of the interval")
-                for name, number, kind, text in INFO_FIELDS:
-                    if name in header.info:
-                        raise ValueError(f"{os.fspath(vcf)!r} already has INFO field {name}")
-                    header.info.add(name, number, kind, text)
-                path = Path(vcf_output)
-                tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-                mode = "wz" if path.suffix in (".gz", ".bgz") else ("wb" if path.suffix == ".bcf" else "w")
-                out = _pysam().VariantFile(str(tmp), mode, header=header)
-            bar = tqdm(unit="variant", desc="variants", file=sys.stderr, disable=not verbose, mininterval=1.0)
-            with bar:
-                for record, effects in _records_with_effects(model, vcf_in, genome, int(window), scorer,
-                                                             int(batch_size)):
-                    bar.update(1)
-                    if out is not None:
-                        record.translate(out.header)
-                        ok = [e for e in effects if e.status == "ok"]
-                        if ok:
-                            record.info["ESK_REF"] = ok[0].ref_score
-                            record.info["ESK_ALT"] = tuple(None if e.status != "ok" else e.alt_score
-                                                           for e in effects)
-                            record.info["ESK_DIFF"] = tuple(None if e.status != "ok" else e.diff for e in effects)
-                            record.info["ESK_LOR"] = tuple(None if e.status != "ok" else e.log_odds_ratio
-                                                           for e in effects)
-                        record.info["ESK_STATUS"] = tuple(e.status for e in effects)
-                        out.write(record)
-                    yield from effects
-            if out is not None:
-                out.close()
-                out = None
-                os.replace(tmp, vcf_output)
+                out = stack.enter_context(_annotated_vcf(vcf_in, vcf_output, os.fspath(vcf)))
+            bar = stack.enter_context(tqdm(unit="variant", desc="variants", file=sys.stderr, disable=not verbose,
+                                           mininterval=1.0))
+            for record, effects in _records_with_effects(model, vcf_in, genome, int(window), scorer,
+                                                         int(batch_size)):
+                bar.update(1)
+                if out is not None:
+                    _annotate(record, effects, out)
+                yield from effects
     finally:
-        if out is not None:
-            out.close()
-        if tmp is not None and tmp.exists():
-            tmp.unlink()
         vcf_in.close()
+
+
+@contextlib.contextmanager
+def _annotated_vcf(vcf_in, vcf_output: PathLike, name: str):
+    """The output VariantFile: the input's header plus :data:`INFO_FIELDS`, written atomically."""
+    from .files import atomic_path
+
+    header = vcf_in.header.copy()
+    if "END" not in header.info:  # htslib writes END for symbolic alleles
+        header.info.add("END", 1, "Integer", "Stop position of the interval")
+    for field, number, kind, text in INFO_FIELDS:
+        if field in header.info:
+            raise ValueError(f"{name!r} already has INFO field {field}")
+        header.info.add(field, number, kind, text)
+    suffix = Path(vcf_output).suffix
+    mode = "wz" if suffix in (".gz", ".bgz") else ("wb" if suffix == ".bcf" else "w")
+    with atomic_path(vcf_output) as tmp:
+        out = _pysam().VariantFile(str(tmp), mode, header=header)
+        try:
+            yield out
+        finally:
+            out.close()
+
+
+def _annotate(record, effects: list[VariantEffect], out) -> None:
+    record.translate(out.header)
+    ok = [e for e in effects if e.status == "ok"]
+    if ok:
+        record.info["ESK_REF"] = ok[0].ref_score
+        record.info["ESK_ALT"] = tuple(e.alt_score if e.status == "ok" else None for e in effects)
+        record.info["ESK_DIFF"] = tuple(e.diff if e.status == "ok" else None for e in effects)
+        record.info["ESK_LOR"] = tuple(e.log_odds_ratio if e.status == "ok" else None for e in effects)
+    record.info["ESK_STATUS"] = tuple(e.status for e in effects)
+    out.write(record)
 
 
 def score_variants(
@@ -338,19 +345,14 @@ def score_variants(
 
 def write_variant_tsv(path: PathLike, effects) -> int:
     """Write effects as a TSV (:data:`TSV_COLUMNS`, ``NA`` for missing values), atomically; return the row count."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    from .files import atomic_open
+
     n = 0
-    try:
-        with open(tmp, "w") as fh:
-            fh.write("\t".join(TSV_COLUMNS) + "\n")
-            for e in effects:
-                n += 1
-                fh.write("\t".join([e.chrom, str(e.pos), e.id, e.ref, e.alt, _format(e.ref_score),
-                                    _format(e.alt_score), _format(e.diff), _format(e.log_odds_ratio), e.status,
-                                    e.genome_ref or "NA"]) + "\n")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_open(path) as fh:
+        fh.write("\t".join(TSV_COLUMNS) + "\n")
+        for e in effects:
+            n += 1
+            fh.write("\t".join([e.chrom, str(e.pos), e.id, e.ref, e.alt, _format(e.ref_score),
+                                _format(e.alt_score), _format(e.diff), _format(e.log_odds_ratio), e.status,
+                                e.genome_ref or "NA"]) + "\n")
     return n

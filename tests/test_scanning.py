@@ -305,3 +305,15 @@ def test_scan_parameter_errors(tmp_path, kmer):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert scan(kmer, fasta, window=50, step=50).windows == 8
+
+
+def test_a_failed_scan_leaves_no_output(tmp_path, kmer):
+    from enhancer_sk.exceptions import InvalidCharacterError
+
+    fasta = tmp_path / "bad.fa"
+    fasta.write_text(">ok\n" + "ACGT" * 100 + "\n>bad\nACGTXACGT\n")
+    (tmp_path / "old.bed").write_text("previous\n")
+    with pytest.raises(InvalidCharacterError, match="record 'bad'.*'X' at position 5"):
+        scan(kmer, fasta, bedgraph=tmp_path / "s.bedgraph", calls=tmp_path / "old.bed", window=50, threads=1)
+    assert not (tmp_path / "s.bedgraph").exists() and (tmp_path / "old.bed").read_text() == "previous\n"
+    assert not list(tmp_path.glob(".*tmp*"))
