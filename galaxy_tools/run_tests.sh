@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Test the Galaxy tools of enhancer_sk in a real Galaxy server, offline.
 #
-#   galaxy_tools/run_tests.sh [--lint-only]
+#   galaxy_tools/run_tests.sh [--lint-only] [TOOL ...]
+#
+# TOOL: tool file names without .xml (e.g. predict scan) to test only those (and
+# no workflow); default: every tool and every workflow.
 #
 # 1. installs (once, cached in $GX_WORK) Galaxy 26.1.2 and planemo 0.75.47 from PyPI,
 #    each in its own virtual environment (uv; no conda, no GitHub);
@@ -60,17 +63,22 @@ planemo/bin/planemo lint --fail_level warn "$TOOLS"/*.xml > lint.log 2>&1 || {
   cat lint.log; echo "planemo lint failed"; echo "0 passed, 1 failed (lint)"; exit 1; }
 echo "planemo lint: $(grep -c 'Linting tool' lint.log) tools clean"
 if [ "${1:-}" = "--lint-only" ]; then exit 0; fi
+SELECTED=("$@")
 
 # ---------------------------------------------------------------- Galaxy configuration
 TOOL_VERSION=$("$TOOLS_VENV/bin/python" -c 'import enhancer_sk; print(enhancer_sk.__version__)')
 macro_version=$(sed -n 's:.*<token name="@TOOL_VERSION@">\(.*\)</token>.*:\1:p' "$TOOLS/macros.xml")
 [ "$macro_version" = "$TOOL_VERSION" ] || {
   echo "macros.xml @TOOL_VERSION@ ($macro_version) differs from enhancer_sk.__version__ ($TOOL_VERSION)"; exit 1; }
-rm -rf config data deps
+rm -rf config data deps results
 mkdir -p config data "deps/enhancer_sk/$TOOL_VERSION"
 # the tools' <requirement>enhancer_sk</requirement> resolves to the project's environment
 printf 'PATH="%s/bin:$PATH"; export PATH\n' "$TOOLS_VENV" > "deps/enhancer_sk/$TOOL_VERSION/env.sh"
 TOOL_XMLS=$(grep -l '<tool ' "$TOOLS"/*.xml | sort)
+if [ ${#SELECTED[@]} -gt 0 ]; then
+  TOOL_XMLS=$(for t in "${SELECTED[@]}"; do [ -f "$TOOLS/$t.xml" ] || { echo "no tool $TOOLS/$t.xml" >&2; exit 2; }
+              echo "$TOOLS/$t.xml"; done)
+fi
 { echo '<toolbox monitor="false"><section id="enhancer_sk" name="Enhancer recognition">'
   for x in $TOOL_XMLS; do echo "  <tool file=\"$x\"/>"; done
   echo '</section></toolbox>'; } > config/tool_conf.xml
@@ -116,16 +124,24 @@ KEY=$(curl -sf -X POST -H "x-api-key: $BK" "$URL/api/users/$UID_/api_key" | tr -
 # ---------------------------------------------------------------- tool tests
 rc=0
 mkdir -p results
-for x in $TOOL_XMLS; do
-  id=$(python3 -c 'import sys, xml.etree.ElementTree as E; print(E.parse(sys.argv[1]).getroot().get("id"))' "$x")
-  ts "tool tests of $id"
-  gx/bin/galaxy-tool-test -u "$URL" -k "$KEY" -a "$BK" -t "$id" --parallel-tests 2 \
-    -j "results/gtt-$id.json" > "results/gtt-$id.log" 2>&1 || rc=1
-  grep -E '^(Failed|Errored)|Passed tool tests' "results/gtt-$id.log" >&2 || tail -20 "results/gtt-$id.log" >&2
-done
+if [ ${#SELECTED[@]} -eq 0 ]; then
+  # every tool on the server (only this suite's) in one run: three tests at a time
+  ts "tool tests of every tool"
+  gx/bin/galaxy-tool-test -u "$URL" -k "$KEY" -a "$BK" --parallel-tests 3 \
+    -j results/gtt-all.json > results/gtt-all.log 2>&1 || rc=1
+  grep -E '^(Failed|Errored)|Passed tool tests' results/gtt-all.log >&2 || tail -20 results/gtt-all.log >&2
+else
+  for x in $TOOL_XMLS; do
+    id=$(python3 -c 'import sys, xml.etree.ElementTree as E; print(E.parse(sys.argv[1]).getroot().get("id"))' "$x")
+    ts "tool tests of $id"
+    gx/bin/galaxy-tool-test -u "$URL" -k "$KEY" -a "$BK" -t "$id" --parallel-tests 3 \
+      -j "results/gtt-$id.json" > "results/gtt-$id.log" 2>&1 || rc=1
+    grep -E '^(Failed|Errored)|Passed tool tests' "results/gtt-$id.log" >&2 || tail -20 "results/gtt-$id.log" >&2
+  done
+fi
 
 # ---------------------------------------------------------------- workflow tests
-if ls "$WORKFLOWS"/*.ga > /dev/null 2>&1; then
+if [ ${#SELECTED[@]} -eq 0 ] && ls "$WORKFLOWS"/*.ga > /dev/null 2>&1; then
   for wf in "$WORKFLOWS"/*.ga; do
     name=$(basename "$wf" .ga)
     ts "workflow test $name"
