@@ -26,7 +26,8 @@ bad.fa
 kmer_model.safetensors, deepenhancer_model.safetensors, two_layer_model.safetensors
     Model bundles (``enhancer-sk train``; safetensors + JSON, no pickle).
 kmer_predict.tsv, deepenhancer_predict.tsv, two_layer_predict.tsv
-    ``enhancer-sk predict`` of ``query.fa`` with each bundle.
+    ``enhancer-sk predict`` of ``query.fa`` with each bundle (DeepEnhancer with
+    ``--both-strands``, the two-layer model with ``--threshold 0.3``).
 genome.fa, regions.bed, variants.vcf
     A small genome for the scan and variant tools: ``chr1`` (6,000 bp) and ``chr2``
     (3,000 bp) of background with planted enhancer sequences, a soft-masked stretch
@@ -34,7 +35,7 @@ genome.fa, regions.bed, variants.vcf
     ``chr2``; a VCF with two SNVs, an insertion, a deletion and one REF allele that
     does not match the genome.
 
-``--parts`` writes only some groups (sequences, models, genome).
+``--parts`` writes only some groups (sequences, models, predictions, genome).
 """
 
 from __future__ import annotations
@@ -112,9 +113,18 @@ def write_models(out: Path) -> None:
          "--validation-fraction", "0", *common,
          "-o", str(out / "deepenhancer_model.safetensors"))
     _run("train", *three, "--two-layer", "--model", "kmer", *common, "-o", str(out / "two_layer_model.safetensors"))
-    for name in ("kmer", "deepenhancer", "two_layer"):
+    write_predictions(out)
+
+
+#: Options of ``enhancer-sk predict`` behind each expected table (the Galaxy predict tests use the same).
+PREDICT_OPTIONS = {"kmer": [], "deepenhancer": ["--both-strands"], "two_layer": ["--threshold", "0.3"]}
+
+
+def write_predictions(out: Path) -> None:
+    """``enhancer-sk predict`` of ``query.fa`` with each bundle."""
+    for name, options in PREDICT_OPTIONS.items():
         _run("predict", "-m", str(out / f"{name}_model.safetensors"), "--fasta", str(out / "query.fa"),
-             "--threads", "1", "-o", str(out / f"{name}_predict.tsv"))
+             *options, "--threads", "1", "-o", str(out / f"{name}_predict.tsv"))
 
 
 def write_genome(out: Path) -> None:
@@ -168,12 +178,14 @@ def wrong_base(base: str) -> str:
     return {"A": "G", "C": "T", "G": "A", "T": "C"}[base.upper()]
 
 
-PARTS = {"sequences": write_sequences, "models": write_models, "genome": write_genome}
+PARTS = {"sequences": write_sequences, "models": write_models, "predictions": write_predictions,
+         "genome": write_genome}
 FILES = {
     "sequences": ["train_pos.fa", "train_neg.fa", "train_pos.fa.gz", "train_all.fa", "train_labels.tsv",
                   "strong.fa", "weak.fa", "non.fa", "query.fa", "bad.fa"],
     "models": [f"{m}_{kind}" for m in ("kmer", "deepenhancer", "two_layer")
                for kind in ("model.safetensors", "predict.tsv")],
+    "predictions": [f"{m}_predict.tsv" for m in ("kmer", "deepenhancer", "two_layer")],
     "genome": ["genome.fa", "regions.bed", "variants.vcf"],
 }
 
