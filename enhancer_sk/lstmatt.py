@@ -132,12 +132,13 @@ class _IdentityBlock(nn.Module):
 # branch executes exactly the kernels it would execute serially, so the results
 # are bitwise identical to a one-thread run.
 
-# The LSTM branch costs more than the ResNet branch (about 1.6x at batch 64 on
-# one thread), so the calling thread, once its ResNet is done, also runs the
-# LSTM on this fraction of the batch's rows while the worker runs the rest.
+# The LSTM branch costs more than the ResNet branch, so the calling thread, once
+# its ResNet is done, also runs the LSTM on this fraction of the batch's rows
+# while the worker runs the rest.  0.3 was the fastest of 0.15-0.35 at batch 64
+# (benchmarks/lstmatt_speed.py; 0.15: 3.9-4.3 s per epoch, 0.3: 3.4-3.7 s).
 # Rows of an LSTM are independent: outputs and input gradients are bitwise those
 # of the whole batch; only the LSTM weight gradients are summed in two parts.
-CALLER_LSTM_FRACTION = 0.15
+CALLER_LSTM_FRACTION = 0.3
 
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
