@@ -2,7 +2,7 @@
 
 Usage::
 
-    nice python benchmarks/lstmatt_speed.py [--threads 2] [--epochs 2] [--quick] [--no-load-test]
+    nice python benchmarks/lstmatt_speed.py [--threads 2] [--epochs 2] [--quick] [--no-load-test] [--chunks]
 
 What it measures (default architecture, 200-bp sequences; the iEnhancer-2L layer-1
 training set when ``ENHANCER_SK_DATA`` is set, else 2,968 random sequences):
@@ -13,14 +13,19 @@ training set when ``ENHANCER_SK_DATA`` is set, else 2,968 random sequences):
   - ``serial/1``: both branches on one thread (``threads=1``);
   - ``serial/T``: both branches one after the other on T intra-op threads
     (``parallel_branches=False``);
-  - ``branches/T``: the LSTM and the ResNet branch concurrently, T/2 intra-op
-    threads each (``parallel_branches="auto"``, the default for T >= 2);
+  - ``branches/T``: the branch tasks (the ResNet, and the Bi-LSTM on 32-row
+    blocks) shared by two threads, T/2 intra-op threads each
+    (``parallel_branches="auto"``, the default for T >= 2);
 
 * prediction throughput (``predict_proba``, batch 256, sequences/s);
 * the achieved fraction of the float32 peak: FLOPs counted from the network
   (forward per sequence; a training step counted as 3 x forward) over the
   measured time, against ``--peak-gflops`` (default 180, the issue's figure
   for 2 cores) and against a measured large-matmul rate;
+* ``--chunks``: on one thread, the cost per sequence of the Bi-LSTM and of the
+  ResNet branch (forward + backward in training, forward in evaluation) for
+  several row-block sizes: the basis of ``LSTM_CHUNK_ROWS`` and
+  ``RESNET_CHUNK_ROWS``;
 * CPU-load test: the same epoch (on ``--load-n`` sequences) while ``--load-procs``
   busy-looping processes compete for the cores, for each mode; the ratio to the
   unloaded time shows whether training degrades gracefully.
@@ -156,6 +161,59 @@ def predict_rate(X, **params) -> float:
     return best
 
 
+def block_costs(sizes=(8, 16, 24, 32, 48, 64, 128, 256), repeats: int = 5) -> list[dict]:
+    """Per-sequence cost (microseconds) of each branch on one thread, by rows per call."""
+    import torch
+
+    def best_of(fn, calls: int) -> float:
+        fn()
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            times.append((time.perf_counter() - t0) / calls)
+        return min(times)
+
+    torch.manual_seed(0)
+    net = EnhancerLSTMAtt()
+    rows = []
+    with limit_threads(1):
+        tokens = torch.randint(0, 4, (max(sizes), net.sequence_length))
+        with torch.no_grad():
+            emb_lnc, emb_nlc = net._embed(tokens)
+        for n in sizes:
+            calls = max(2, 256 // n)
+            lstm_in, res_in = emb_lnc[:, :n], emb_nlc[:n]
+
+            def lstm_train(lstm_in=lstm_in):
+                x = lstm_in.clone().requires_grad_()
+                net._recurrent(x).sum().backward()
+
+            def resnet_train(res_in=res_in):
+                x = res_in.clone().requires_grad_()
+                net._resnet(x).sum().backward()
+
+            net.train()
+            lstm_t, res_t = best_of(lstm_train, calls), best_of(resnet_train, calls)
+            net.eval()
+            with torch.inference_mode():
+                lstm_e = best_of(lambda x=lstm_in: net._recurrent(x), calls)
+                res_e = best_of(lambda x=res_in: net._resnet(x), calls)
+            rows.append(
+                {
+                    "rows per call": n,
+                    "Bi-LSTM fwd+bwd (us/seq)": f"{lstm_t / n * 1e6:.0f}",
+                    "ResNet fwd+bwd (us/seq)": f"{res_t / n * 1e6:.0f}",
+                    "Bi-LSTM eval (us/seq)": f"{lstm_e / n * 1e6:.0f}",
+                    "ResNet eval (us/seq)": f"{res_e / n * 1e6:.0f}",
+                    "load": load(),
+                }
+            )
+            log(rows[-1])
+    return rows
+
+
 def _spin(stop_at: float) -> None:  # a CPU hog for the load test
     x = 0
     while time.time() < stop_at:
@@ -172,6 +230,7 @@ def main(argv=None) -> int:
     parser.add_argument("--load-n", type=int, default=640, help="sequences per epoch in the CPU-load test")
     parser.add_argument("--load-procs", type=int, default=2, help="busy-looping processes in the CPU-load test")
     parser.add_argument("--no-load-test", action="store_true")
+    parser.add_argument("--chunks", action="store_true", help="also time each branch by rows per call (1 thread)")
     parser.add_argument("--quick", action="store_true", help="640 training sequences, 1 epoch, small load test")
     args = parser.parse_args(argv)
     if args.quick:
@@ -225,6 +284,10 @@ def main(argv=None) -> int:
         )
         log(rows[-1])
     print(format_table(rows))
+
+    if args.chunks:
+        print("# one thread, cost per sequence by rows per call (best of 5)")
+        print(format_table(block_costs()))
 
     if not args.no_load_test:
         # a random subset: the data are sorted by class, so the first records hold one class

@@ -126,19 +126,26 @@ class _IdentityBlock(nn.Module):
 #
 # The recurrent branch (small sequential LSTM steps) gains little from a second
 # intra-op thread, and two intra-op threads spin badly when the partner core is
-# busy.  With two threads, the estimator instead runs the two branches
-# concurrently, each on one intra-op thread: the LSTM on a worker thread, the
-# ResNet on the calling thread, in the forward and in the backward pass.  Each
-# branch executes exactly the kernels it would execute serially, so the results
-# are bitwise identical to a one-thread run.
+# busy.  With two threads, the network instead cuts each batch's branch work into
+# fixed tasks and runs them on two threads (the calling thread and one worker),
+# each on one intra-op thread, in the forward and in the backward pass:
+#
+# * the Bi-LSTM on blocks of ``LSTM_CHUNK_ROWS`` rows (rows of an LSTM are
+#   independent; 32-row blocks were also the cheapest per sequence on one
+#   thread: 0.77 ms per sequence forward + backward against 0.98 ms in one
+#   64-row call, benchmarks/lstmatt_speed.py --chunks);
+# * the ResNet on the whole batch when training (BatchNorm batch statistics
+#   couple the rows), on blocks of ``RESNET_CHUNK_ROWS`` rows in evaluation mode
+#   without gradients (running statistics: rows independent).
+#
+# Both threads take the next task from one list (longest first), so the work
+# balances itself whatever the relative speed of the branches on the machine.
+# The tasks, and the order in which the LSTM weight gradients of the blocks are
+# summed, do not depend on the threads: one thread (``parallel_branches=False``)
+# runs the same tasks in the same order, and results are bitwise identical.
 
-# The LSTM branch costs more than the ResNet branch, so the calling thread, once
-# its ResNet is done, also runs the LSTM on this fraction of the batch's rows
-# while the worker runs the rest.  0.3 was the fastest of 0.15-0.35 at batch 64
-# (benchmarks/lstmatt_speed.py; 0.15: 3.9-4.3 s per epoch, 0.3: 3.4-3.7 s).
-# Rows of an LSTM are independent: outputs and input gradients are bitwise those
-# of the whole batch; only the LSTM weight gradients are summed in two parts.
-CALLER_LSTM_FRACTION = 0.3
+LSTM_CHUNK_ROWS = 32
+RESNET_CHUNK_ROWS = 64
 
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
@@ -161,66 +168,116 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
-def _submit_like_caller(fn, *args):
-    """Run ``fn(*args)`` on the worker thread with the caller's grad / inference mode."""
+def _row_blocks(n: int, size: int) -> list[slice]:
+    """Consecutive row slices of at most ``size`` rows covering ``range(n)``."""
+    size = max(1, int(size))
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def _run_tasks(tasks: list, parallel: bool) -> list:
+    """Results of the callables ``tasks``, in order; with ``parallel`` two threads share them.
+
+    The calling thread and the worker thread each take the next task until none
+    is left; the worker runs with the caller's grad / inference mode.  A task's
+    result does not depend on the thread that ran it.
+    """
+    results: list = [None] * len(tasks)
+    if not parallel or len(tasks) < 2:
+        for i, task in enumerate(tasks):
+            results[i] = task()
+        return results
+    lock = threading.Lock()
+    state = {"next": 0, "failed": False}
+
+    def drain() -> None:
+        while True:
+            with lock:
+                i = state["next"]
+                if i >= len(tasks) or state["failed"]:
+                    return
+                state["next"] = i + 1
+            try:
+                results[i] = tasks[i]()
+            except BaseException:
+                state["failed"] = True
+                raise
+
     grad = torch.is_grad_enabled()
     inference = torch.is_inference_mode_enabled()
 
-    def task():
+    def worker() -> None:
         with torch.inference_mode(inference), torch.set_grad_enabled(grad):
-            return fn(*args)
+            drain()
 
-    return _branch_pool().submit(task)
+    future = _branch_pool().submit(worker)
+    try:
+        drain()
+    finally:
+        future.result()
+    return results
 
 
 class _ParallelBranches(torch.autograd.Function):
-    """Both branches forward and backward concurrently (see the comment above).
+    """Both branches forward and backward as tasks on one or two threads (see above).
 
     The branches' own parameters receive their gradients inside this function's
-    backward (they are accumulated into ``.grad`` as usual); the function returns
-    the gradients of its two inputs, the embedding views.
+    backward (the ResNet's through autograd, the LSTM's summed over the row
+    blocks in block order); the function returns the gradients of its two
+    inputs, the embedding views.
     """
 
     @staticmethod
-    def forward(ctx, emb_lnc, emb_nlc, module):
-        # the caller thread also runs the LSTM on the first k rows once its ResNet is done
-        k = module._caller_lstm_rows(emb_lnc.shape[1])
-        lstm_in = emb_lnc.detach()
-        worker_in = lstm_in[:, k:].requires_grad_()
-        caller_in = lstm_in[:, :k].requires_grad_() if k else None
+    def forward(ctx, emb_lnc, emb_nlc, module, parallel):
+        blocks = _row_blocks(emb_lnc.shape[1], module.lstm_chunk_rows)
+        lstm_in = [emb_lnc.detach()[:, b].requires_grad_() for b in blocks]
         res_in = emb_nlc.detach().requires_grad_()
 
-        def lstm_task():
+        def resnet():
             with torch.enable_grad():
-                return module._recurrent(worker_in)
+                return module._resnet(res_in)
 
-        future = _branch_pool().submit(lstm_task)
-        try:
-            with torch.enable_grad():
-                res_out = module._resnet(res_in)
-                h_caller = module._recurrent(caller_in) if k else None
-        finally:
-            h_worker = future.result()
-        ctx.graph = (worker_in, caller_in, res_in, h_worker, h_caller, res_out, k)
-        h = h_worker if not k else torch.cat([h_caller, h_worker], dim=1)
+        def lstm(x):
+            def task():
+                with torch.enable_grad():
+                    return module._recurrent(x)
+
+            return task
+
+        res_out, *lstm_out = _run_tasks([resnet] + [lstm(x) for x in lstm_in], parallel)
+        ctx.graph = (lstm_in, lstm_out, res_in, res_out, parallel, module)
+        h = torch.cat(lstm_out, dim=1) if len(lstm_out) > 1 else lstm_out[0]
         return h.detach(), res_out.detach()
 
     @staticmethod
     def backward(ctx, grad_h, grad_res):
-        worker_in, caller_in, res_in, h_worker, h_caller, res_out, k = ctx.graph
+        lstm_in, lstm_out, res_in, res_out, parallel, module = ctx.graph
         del ctx.graph
         if grad_h is None:
-            grad_h = torch.zeros(h_worker.shape[0], h_worker.shape[1] + k, h_worker.shape[2])
+            grad_h = torch.zeros(lstm_out[0].shape[0], sum(h.shape[1] for h in lstm_out), lstm_out[0].shape[2])
         grad_res = torch.zeros_like(res_out) if grad_res is None else grad_res
-        future = _branch_pool().submit(torch.autograd.backward, h_worker, grad_h[:, k:])
-        try:
+        params = [p for p in module.lstm.parameters() if p.requires_grad]
+
+        def resnet():
             torch.autograd.backward(res_out, grad_res)
-            if k:
-                torch.autograd.backward(h_caller, grad_h[:, :k])
-        finally:
-            future.result()
-        grad_lstm = worker_in.grad if not k else torch.cat([caller_in.grad, worker_in.grad], dim=1)
-        return grad_lstm, res_in.grad, None
+
+        def lstm(x, h, rows):
+            return lambda: torch.autograd.grad(h, [x, *params], grad_h[:, rows], allow_unused=True)
+
+        offsets = np.cumsum([0] + [h.shape[1] for h in lstm_out])
+        tasks = [resnet] + [
+            lstm(x, h, slice(offsets[i], offsets[i + 1])) for i, (x, h) in enumerate(zip(lstm_in, lstm_out))
+        ]
+        _, *lstm_grads = _run_tasks(tasks, parallel)
+        for j, p in enumerate(params):  # block order, whatever thread computed each block
+            parts = [g[1 + j] for g in lstm_grads if g[1 + j] is not None]
+            if not parts:
+                continue
+            total = parts[0]
+            for part in parts[1:]:
+                total = total + part
+            p.grad = total if p.grad is None else p.grad + total
+        grad_lstm = torch.cat([g[0] for g in lstm_grads], dim=1) if len(lstm_grads) > 1 else lstm_grads[0][0]
+        return grad_lstm, res_in.grad, None, None
 
 
 class EnhancerLSTMAtt(nn.Module):
@@ -257,14 +314,15 @@ class EnhancerLSTMAtt(nn.Module):
     Attributes
     ----------
     parallel_branches : bool
-        Run the recurrent and the convolutional branch concurrently on two
-        threads (set by :class:`EnhancerLSTMAttClassifier` from ``threads``;
-        default False).  Same outputs, bitwise.
-    caller_lstm_fraction : float
-        Fraction of each batch's rows whose LSTM the calling thread runs after
-        the ResNet branch (balances the two threads; 0 in serial mode).  The
-        serial path splits the same way when it is set, so a parallel and a
-        serial run with the same fraction are bitwise identical.
+        Run the branch tasks (see ``lstm_chunk_rows``) on two threads, the
+        calling one and a worker (set by :class:`EnhancerLSTMAttClassifier`
+        from ``threads``; default False).  Same outputs and gradients, bitwise.
+    lstm_chunk_rows : int
+        Rows per Bi-LSTM task (default ``LSTM_CHUNK_ROWS`` = 32).  The LSTM
+        weight gradients are summed over these row blocks in block order.
+    resnet_chunk_rows : int
+        Rows per ResNet task in evaluation mode without gradients (default
+        ``RESNET_CHUNK_ROWS`` = 64); in training the ResNet is one task.
     """
 
     def __init__(
@@ -323,7 +381,8 @@ class EnhancerLSTMAtt(nn.Module):
         self.dense = nn.Linear(2 * lstm_units + res_filters, dense_units)
         self.output = nn.Linear(dense_units, 1)
         self.parallel_branches = False
-        self.caller_lstm_fraction = 0.0
+        self.lstm_chunk_rows = LSTM_CHUNK_ROWS
+        self.resnet_chunk_rows = RESNET_CHUNK_ROWS
         self.reset_parameters()
 
     @torch.no_grad()
@@ -384,28 +443,25 @@ class EnhancerLSTMAtt(nn.Module):
         return self.embedding(tokens.t()), self.embedding(tokens)
 
     def _branches(self, emb_lnc: torch.Tensor, emb_nlc: torch.Tensor):
-        """(Bi-LSTM outputs (L, n, 2h), ResNet features (n, filters)), serially or concurrently."""
-        if not self.parallel_branches:
-            k = self._caller_lstm_rows(emb_lnc.shape[1])
-            if not k:
-                return self._recurrent(emb_lnc), self._resnet(emb_nlc)
-            # the same split as the parallel path (for bitwise-equal results), serially
-            h = torch.cat([self._recurrent(emb_lnc[:, :k]), self._recurrent(emb_lnc[:, k:])], dim=1)
-            return h, self._resnet(emb_nlc)
-        if torch.is_grad_enabled() and emb_lnc.requires_grad:
-            return _ParallelBranches.apply(emb_lnc, emb_nlc, self)
-        k = self._caller_lstm_rows(emb_lnc.shape[1])
-        future = _submit_like_caller(self._recurrent, emb_lnc[:, k:])
-        try:
-            res = self._resnet(emb_nlc)
-            h_caller = self._recurrent(emb_lnc[:, :k]) if k else None
-        finally:
-            h = future.result()
-        return (h if not k else torch.cat([h_caller, h], dim=1)), res
-
-    def _caller_lstm_rows(self, n: int) -> int:
-        """Rows of a batch of ``n`` whose LSTM the calling thread runs after the ResNet."""
-        return min(n - 1, int(round(n * self.caller_lstm_fraction))) if n > 1 else 0
+        """(Bi-LSTM outputs (L, n, 2h), ResNet features (n, filters)), as tasks on one or two threads."""
+        parallel = bool(self.parallel_branches)
+        if torch.is_grad_enabled() and (emb_lnc.requires_grad or emb_nlc.requires_grad):
+            return _ParallelBranches.apply(emb_lnc, emb_nlc, self, parallel)
+        n = emb_lnc.shape[1]
+        lstm_blocks = _row_blocks(n, self.lstm_chunk_rows)
+        if torch.is_grad_enabled() or self.training:
+            # BatchNorm batch statistics (training) or parameter gradients: one ResNet task
+            res_blocks = [slice(0, n)]
+        else:
+            res_blocks = _row_blocks(n, self.resnet_chunk_rows)
+        # longest first: the ResNet blocks, then the LSTM blocks
+        tasks = [(lambda b=b: self._resnet(emb_nlc[b])) for b in res_blocks]
+        tasks += [(lambda b=b: self._recurrent(emb_lnc[:, b])) for b in lstm_blocks]
+        out = _run_tasks(tasks, parallel)
+        res, h = out[: len(res_blocks)], out[len(res_blocks) :]
+        res = torch.cat(res) if len(res) > 1 else res[0]
+        h = torch.cat(h, dim=1) if len(h) > 1 else h[0]
+        return h, res
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         emb_lnc, emb_nlc = self._embed(tokens)
@@ -419,7 +475,10 @@ class EnhancerLSTMAtt(nn.Module):
     def attention(self, tokens: torch.Tensor) -> torch.Tensor:
         """Attention weights per position, shape (n, L)."""
         emb_lnc, _ = self._embed(tokens)
-        return self._attention_scores(self._recurrent(emb_lnc)).t()
+        # the row blocks of forward(), so the weights are those the prediction used, bitwise
+        blocks = _row_blocks(emb_lnc.shape[1], self.lstm_chunk_rows)
+        h = _run_tasks([(lambda b=b: self._recurrent(emb_lnc[:, b])) for b in blocks], bool(self.parallel_branches))
+        return self._attention_scores(torch.cat(h, dim=1)).t()
 
 
 # --------------------------------------------------------------------------- losses
@@ -511,9 +570,8 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         ``threads // 2`` intra-op threads, instead of both on ``threads``
         threads.  "auto": when ``threads`` resolves to 2 or more.  It is
         faster on few cores and degrades gracefully when the cores are shared
-        with other work.  Predictions equal the serial ones bitwise; in training
-        the LSTM weight gradients are summed over two parts of each batch, so
-        fitted weights differ from a one-thread fit by float rounding only.
+        with other work.  Both modes run the same row-block tasks, so a fit or
+        a prediction on two threads equals the one-thread one bitwise.
     augment_reverse_complement : bool, default=False
         In training, replace each sequence of a batch by its reverse complement
         with probability 1/2 (drawn from the seeded torch RNG).  Not in the paper.
@@ -594,7 +652,6 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
 
     def _set_branch_mode(self, parallel: bool) -> None:
         self.module_.parallel_branches = parallel
-        self.module_.caller_lstm_fraction = CALLER_LSTM_FRACTION if parallel else 0.0
 
     def _limit_threads(self):
         """Threads for fit / predict: ``threads // 2`` per branch when the branches run in parallel."""
