@@ -93,11 +93,10 @@ def make_lstmatt(args) -> EnhancerLSTMAttClassifier:
         ]
     else:  # every training sequence is used for training, for a fixed number of epochs
         split, callbacks = None, []
-    if getattr(args, "schedule", "constant") == "cosine":  # lr decays to 0 over max_epochs
+    if args.schedule == "cosine":  # lr decays to 0 over max_epochs
         callbacks.append(
             ("lr_schedule", LRScheduler(policy=torch.optim.lr_scheduler.CosineAnnealingLR, T_max=args.max_epochs))
         )
-    callbacks = callbacks or None
     return EnhancerLSTMAttClassifier(
         lr=args.lr,
         max_epochs=args.max_epochs,
@@ -242,10 +241,9 @@ def main(argv=None) -> int:
                 log(rows[-1])
             if args.seeds > 1:  # one seed's test score is one draw: its spread over initialisations
                 runs = [(s, sec, ep)] + [
-                    fit_and_score(lstmatt.set_params(random_state=args.seed + i), X, y, X_test, y_test)
+                    fit_and_score(clone(lstmatt).set_params(random_state=args.seed + i), X, y, X_test, y_test)
                     for i in range(1, args.seeds)
                 ]
-                lstmatt.set_params(random_state=args.seed)
                 name = f"Enhancer-LSTMAtt, {args.seeds} seeds"
                 rows.append(summarise(name, *(list(r) for r in zip(*runs)), **extra))
                 log(rows[-1])

@@ -132,7 +132,7 @@ class _IdentityBlock(nn.Module):
 #
 # * the Bi-LSTM on blocks of ``LSTM_CHUNK_ROWS`` rows (rows of an LSTM are
 #   independent; 32-row blocks were also the cheapest per sequence on one
-#   thread: 0.77 ms per sequence forward + backward against 0.98 ms in one
+#   thread: 498 us per sequence forward + backward against 780 us in one
 #   64-row call, benchmarks/lstmatt_speed.py --chunks);
 # * the ResNet on the whole batch when training (BatchNorm batch statistics
 #   couple the rows), on blocks of ``RESNET_CHUNK_ROWS`` rows in evaluation mode
@@ -172,6 +172,11 @@ def _row_blocks(n: int, size: int) -> list[slice]:
     """Consecutive row slices of at most ``size`` rows covering ``range(n)``."""
     size = max(1, int(size))
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def _join(parts: list[torch.Tensor], dim: int = 0) -> torch.Tensor:
+    """The row blocks ``parts`` concatenated along ``dim`` (no copy for a single block)."""
+    return torch.cat(parts, dim=dim) if len(parts) > 1 else parts[0]
 
 
 def _run_tasks(tasks: list, parallel: bool) -> list:
@@ -245,7 +250,7 @@ class _ParallelBranches(torch.autograd.Function):
 
         res_out, *lstm_out = _run_tasks([resnet] + [lstm(x) for x in lstm_in], parallel)
         ctx.graph = (lstm_in, lstm_out, res_in, res_out, parallel, module)
-        h = torch.cat(lstm_out, dim=1) if len(lstm_out) > 1 else lstm_out[0]
+        h = _join(lstm_out, dim=1)
         return h.detach(), res_out.detach()
 
     @staticmethod
@@ -276,7 +281,7 @@ class _ParallelBranches(torch.autograd.Function):
             for part in parts[1:]:
                 total = total + part
             p.grad = total if p.grad is None else p.grad + total
-        grad_lstm = torch.cat([g[0] for g in lstm_grads], dim=1) if len(lstm_grads) > 1 else lstm_grads[0][0]
+        grad_lstm = _join([g[0] for g in lstm_grads], dim=1)
         return grad_lstm, res_in.grad, None, None
 
 
@@ -458,10 +463,7 @@ class EnhancerLSTMAtt(nn.Module):
         tasks = [(lambda b=b: self._resnet(emb_nlc[b])) for b in res_blocks]
         tasks += [(lambda b=b: self._recurrent(emb_lnc[:, b])) for b in lstm_blocks]
         out = _run_tasks(tasks, parallel)
-        res, h = out[: len(res_blocks)], out[len(res_blocks) :]
-        res = torch.cat(res) if len(res) > 1 else res[0]
-        h = torch.cat(h, dim=1) if len(h) > 1 else h[0]
-        return h, res
+        return _join(out[len(res_blocks) :], dim=1), _join(out[: len(res_blocks)])
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         emb_lnc, emb_nlc = self._embed(tokens)
@@ -478,7 +480,7 @@ class EnhancerLSTMAtt(nn.Module):
         # the row blocks of forward(), so the weights are those the prediction used, bitwise
         blocks = _row_blocks(emb_lnc.shape[1], self.lstm_chunk_rows)
         h = _run_tasks([(lambda b=b: self._recurrent(emb_lnc[:, b])) for b in blocks], bool(self.parallel_branches))
-        return self._attention_scores(torch.cat(h, dim=1)).t()
+        return self._attention_scores(_join(h, dim=1)).t()
 
 
 # --------------------------------------------------------------------------- losses
