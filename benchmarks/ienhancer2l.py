@@ -38,6 +38,10 @@ training set).  Models:
     18 epochs at lr 3e-4: 0.810
   - cosine 9 epochs, batch 32: 0.827 / 0.746; AdamW weight decay 1e-2 / 1e-1:
     0.829 / 0.748 and 0.827 / 0.744
+  - cosine 9 epochs with strand augmentation and random shifts of up to 5 or
+    10 bp (N-filled): 0.847 and 0.845, but 0.838 on the second fold split,
+    so no gain over the strands alone; weight averaging (EMA 0.98) broke the
+    0.5 threshold (accuracy 0.68-0.69)
   - a 10% validation split for early stopping: ~1-2 AUC points lower.
 
   ``--schedule constant``, ``--early-stopping`` and ``--no-rc`` are options;
