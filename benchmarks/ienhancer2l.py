@@ -21,7 +21,7 @@ strong enhancers are also training records) and ``leak-free``
 training set).  Models:
 
 * ``Enhancer-LSTMAtt`` trained from scratch: Adam lr 1e-3 decaying to 0 over
-  9 epochs (cosine, skorch ``LRScheduler``), batch 64, on the whole training
+  9 epochs (cosine, ``enhancer_sk.callbacks.CosineAnnealing``), batch 64, on the whole training
   set (of each fold), as the paper's architecture and loss, with
   reverse-complement augmentation in training (each sequence of a batch is
   flipped with probability 1/2) and the mean of both strands in prediction.
@@ -67,7 +67,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_info  # noqa: E402
@@ -77,9 +76,10 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
-from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler  # noqa: E402
+from skorch.callbacks import EarlyStopping, EpochScoring  # noqa: E402
 from skorch.dataset import ValidSplit  # noqa: E402
 
+from enhancer_sk.callbacks import CosineAnnealing  # noqa: E402
 from enhancer_sk.datasets import get_data_home, load_ienhancer2l  # noqa: E402
 from enhancer_sk.encoding import GCContent  # noqa: E402
 from enhancer_sk.lstmatt import EnhancerLSTMAttClassifier  # noqa: E402
@@ -113,9 +113,7 @@ def make_lstmatt(args) -> EnhancerLSTMAttClassifier:
     else:  # every training sequence is used for training, for a fixed number of epochs
         split, callbacks = None, []
     if args.schedule == "cosine":  # lr decays to 0 over max_epochs
-        callbacks.append(
-            ("lr_schedule", LRScheduler(policy=torch.optim.lr_scheduler.CosineAnnealingLR, T_max=args.max_epochs))
-        )
+        callbacks.append(("lr_schedule", CosineAnnealing()))
     return EnhancerLSTMAttClassifier(
         lr=args.lr,
         max_epochs=args.max_epochs,
@@ -196,7 +194,7 @@ def main(argv=None) -> int:
         "--schedule",
         choices=["constant", "cosine"],
         default="cosine",
-        help="learning rate: constant, or cosine decay to 0 over --max-epochs (skorch LRScheduler)",
+        help="learning rate: constant, or cosine decay to 0 over --max-epochs (enhancer_sk.callbacks.CosineAnnealing)",
     )
     parser.add_argument(
         "--rc",

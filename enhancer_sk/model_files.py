@@ -62,7 +62,8 @@ and losses of the project, torch's common optimizers, losses and learning-rate
 schedulers, ``DataLoader``, skorch's ``Dataset`` and ``ValidSplit``,
 :class:`~enhancer_sk.deepenhancer.GroupValidSplit`, the skorch callbacks
 ``EarlyStopping``, ``LRScheduler``, ``GradientNormClipping``, ``EpochScoring``,
-``PassthroughScoring``, ``PrintLog``, ``EpochTimer``.  Loading looks names up
+``PassthroughScoring``, ``PrintLog``, ``EpochTimer`` and the project's
+:class:`~enhancer_sk.callbacks.CosineAnnealing`.  Loading looks names up
 in these tables only (which name fixed import locations); it never imports a
 module named by the file.
 
@@ -249,6 +250,7 @@ ALLOWED_CONSTRUCTED: Mapping[str, tuple[str, str]] = types.MappingProxyType({
     "skorch.callbacks.PassthroughScoring": ("skorch.callbacks", "PassthroughScoring"),
     "skorch.callbacks.PrintLog": ("skorch.callbacks", "PrintLog"),
     "skorch.callbacks.EpochTimer": ("skorch.callbacks", "EpochTimer"),
+    "enhancer_sk.callbacks.CosineAnnealing": ("enhancer_sk.callbacks", "CosineAnnealing"),
 })
 
 #: LRScheduler policies given by name (skorch resolves them in its own module)

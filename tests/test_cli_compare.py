@@ -103,7 +103,13 @@ def test_build_model_presets():
     assert isinstance(deep, DeepEnhancerCNN) and deep.window == 150 and deep.random_state == 3
     lstm = compare.build_model("lstmatt", preset="full", seed=1, threads=1, length=180)
     assert isinstance(lstm, EnhancerLSTMAttClassifier) and lstm.module__sequence_length == 180
-    assert lstm.max_epochs == EnhancerLSTMAttClassifier().max_epochs  # "full": the model's defaults
+    # "full": the published sizes with the iEnhancer-2L recipe of benchmarks/ienhancer2l.py
+    params = lstm.get_params()
+    assert not any(k.startswith("module__") and k != "module__sequence_length" for k in params)
+    assert (params["lr"], params["max_epochs"], params["train_split"]) == (1e-3, 9, None)
+    assert params["augment_reverse_complement"] and params["average_reverse_complement"]
+    assert [(n, type(c).__name__) for n, c in params["callbacks"]] == [("lr_schedule", "CosineAnnealing")]
+    assert lstm.random_state == 1
 
 
 @pytest.mark.parametrize(
