@@ -11,35 +11,13 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from skorch.callbacks import EarlyStopping, LRScheduler
+from tiny_lstmatt import tiny
 
 from enhancer_sk.datasets import make_synthetic_enhancers
 from enhancer_sk.encoding import SequenceTokenizer, tokenize
 from enhancer_sk.lstmatt import EnhancerLSTMAtt, EnhancerLSTMAttClassifier, PaperBCELoss, fit_token_length
 from enhancer_sk.sequences import write_fasta
 from enhancer_sk.threads import limit_threads
-
-#: a tiny network of the same architecture, fast enough for unit tests
-TINY = {
-    "module__sequence_length": 40,
-    "module__embedding_dim": 6,
-    "module__conv_filters": 4,
-    "module__res_filters": 6,
-    "module__kernel_size": 4,
-    "module__n_identity_blocks": 1,
-    "module__lstm_units": 4,
-    "module__lstm_layers": 1,
-    "module__dense_units": 4,
-    "module__bn_momentum": 0.1,
-    "lr": 1e-2,
-    "max_epochs": 2,
-    "batch_size": 32,
-    "threads": 1,
-    "random_state": 0,
-}
-
-
-def tiny(**params) -> EnhancerLSTMAttClassifier:
-    return EnhancerLSTMAttClassifier(**{**TINY, **params})
 
 
 @pytest.fixture(scope="module")
