@@ -19,6 +19,7 @@ from .sequences import read_fasta
 _LAZY = {
     "EnhancerLSTMAttClassifier": "lstmatt",
     "TwoLayerEnhancerClassifier": "two_layer",
+    "SeedEnsembleClassifier": "ensemble",
     "DeepEnhancerCNN": "deepenhancer",
     "extract_motifs": "motifs",
     "KmerSVM": "kmersvm",
@@ -39,6 +40,7 @@ __all__ = [
     "read_fasta",
     "EnhancerLSTMAttClassifier",
     "TwoLayerEnhancerClassifier",
+    "SeedEnsembleClassifier",
     "DeepEnhancerCNN",
     "extract_motifs",
     "KmerSVM",
@@ -55,6 +57,7 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from .comparison import compare_models
     from .deepenhancer import DeepEnhancerCNN
+    from .ensemble import SeedEnsembleClassifier
     from .genome import fetch_regions, read_bed
     from .gkmsvm import GkmSVM
     from .kmersvm import KmerSVM

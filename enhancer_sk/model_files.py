@@ -39,7 +39,8 @@ stand for themselves, and a JSON object whose single marker key starts with
 ``{"__sparse__": "csr", ...}``, ``{"__dict__": [[key, value], ...]}`` (keys
 that are not strings), ``{"__estimator__": name, "params", "state"}``
 (an allow-listed estimator, recursively: Pipeline steps, the two layers of
-:class:`~enhancer_sk.two_layer.TwoLayerEnhancerClassifier`, ``init_from`` of
+:class:`~enhancer_sk.two_layer.TwoLayerEnhancerClassifier`, the members of
+:class:`~enhancer_sk.ensemble.SeedEnsembleClassifier`, ``init_from`` of
 :class:`~enhancer_sk.deepenhancer.DeepEnhancerCNN`),
 ``{"__ref__": name}`` (an allow-listed class or function used as a parameter:
 ``torch.optim.Adam``, a network module class ...), ``{"__construct__": name,
@@ -51,7 +52,7 @@ Allow-list
 ----------
 Estimators (:data:`ALLOWED_CLASSES`): the project's
 ``EnhancerLSTMAttClassifier``, ``DeepEnhancerCNN``, ``KmerSVM``, ``GkmSVM``,
-``TwoLayerEnhancerClassifier``, ``OneHotEncoder``, ``SequenceTokenizer``,
+``TwoLayerEnhancerClassifier``, ``SeedEnsembleClassifier``, ``OneHotEncoder``, ``SequenceTokenizer``,
 ``KmerSpectrum``, ``GCContent``; scikit-learn's ``Pipeline`` (also from
 ``make_pipeline``), ``FeatureUnion``, ``StandardScaler``, ``MinMaxScaler``,
 ``MaxAbsScaler``, ``Normalizer``, ``LogisticRegression``, ``SVC``,
@@ -188,6 +189,7 @@ ALLOWED_CLASSES: Mapping[str, tuple[str, str]] = types.MappingProxyType({
     "KmerSVM": ("enhancer_sk.kmersvm", "KmerSVM"),
     "GkmSVM": ("enhancer_sk.gkmsvm", "GkmSVM"),
     "TwoLayerEnhancerClassifier": ("enhancer_sk.two_layer", "TwoLayerEnhancerClassifier"),
+    "SeedEnsembleClassifier": ("enhancer_sk.ensemble", "SeedEnsembleClassifier"),
     "OneHotEncoder": ("enhancer_sk.encoding", "OneHotEncoder"),
     "SequenceTokenizer": ("enhancer_sk.encoding", "SequenceTokenizer"),
     "KmerSpectrum": ("enhancer_sk.encoding", "KmerSpectrum"),
