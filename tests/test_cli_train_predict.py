@@ -12,6 +12,7 @@ import pytest
 from enhancer_sk.cli import main
 from enhancer_sk.datasets import make_synthetic_enhancers
 from enhancer_sk.deepenhancer import DeepEnhancerCNN, GroupValidSplit
+from enhancer_sk.ensemble import SeedEnsembleClassifier
 from enhancer_sk.gkmsvm import GkmSVM
 from enhancer_sk.kmersvm import KmerSVM
 from enhancer_sk.lstmatt import EnhancerLSTMAttClassifier
@@ -147,6 +148,38 @@ def test_predict_both_strands_switches_a_network_on(data, tmp_path, capsys):
     assert not np.allclose(p_plain, p_both)
 
 
+def test_seed_ensemble_train_history_and_predict(data, tmp_path, capsys):
+    bundle, hist, out, both = _outputs(tmp_path, "ens.eskm", "history.tsv", "pred.tsv", "both.tsv")
+    argv = ["--synthetic", "--n-samples", "60", "--model", "lstmatt", "--length", "120", "--epochs", "2",
+            "--validation-fraction", "0", "--param", "module__lstm_units=4", "--ensemble", "2", "--seed", "3",
+            "--threads", "1"]
+    assert main(["train", *argv, "-o", str(bundle), "--history", str(hist)]) == 0
+    err = capsys.readouterr().err
+    assert "member 1/2, random_state=3" in err and "member 2/2, random_state=4" in err
+    assert "SeedEnsembleClassifier(n_estimators=2, random_state=3" in err
+    assert "fitted model.1: EnhancerLSTMAttClassifier" in err and "fitted model.2: EnhancerLSTMAttClassifier" in err
+    assert [(r["layer"], r["epoch"]) for r in _read_tsv(hist)] == [
+        ("model.1", "1"), ("model.1", "2"), ("model.2", "1"), ("model.2", "2")]
+    model = load(bundle)
+    assert isinstance(model, SeedEnsembleClassifier) and model.seeds_ == [3, 4]
+    assert all(m.threads is None for m in model.estimators_)  # the bundle takes the threads of where it runs
+    main(["predict", "-m", str(bundle), "--fasta", str(data / "query.fa"), "-o", str(out), "--threads", "1"])
+    main(["predict", "-m", str(bundle), "--fasta", str(data / "query.fa"), "-o", str(both), "--threads", "1",
+          "--both-strands"])
+    _, Q = read_fasta(data / "query.fa")
+    np.testing.assert_allclose([float(r["probability"]) for r in _read_tsv(out)], model.predict_proba(Q)[:, 1],
+                               rtol=1e-5)
+    # the members are the single networks of seeds 3 and 4
+    X, y = make_synthetic_enhancers(60, random_state=3)
+    single = EnhancerLSTMAttClassifier(**{**model.estimator.get_params(deep=False), "random_state": 4, "threads": 1})
+    np.testing.assert_allclose(single.fit(X, y).predict_proba(Q)[:, 1],
+                               model.estimators_[1].predict_proba(Q)[:, 1], rtol=1e-6)
+    for member in model.estimators_:
+        member.set_params(average_reverse_complement=True)
+    np.testing.assert_allclose([float(r["probability"]) for r in _read_tsv(both)], model.predict_proba(Q)[:, 1],
+                               rtol=1e-5)
+
+
 def test_gkm_options(data, tmp_path, capsys):
     bundle, out = _outputs(tmp_path, "gkm.eskm", "pred.tsv")
     assert main(["train", "--positive", str(data / "pos.fa"), "--negative", str(data / "neg.fa.gz"),
@@ -229,6 +262,8 @@ def _fails(argv, capsys, *, expect: str) -> str:
     (["--architecture", "4conv"], "--architecture does not apply"),
     (["--kmer-k", "0"], "--kmer-k must be positive"),
     (["--layer2-model", "gc"], "need --two-layer"),
+    (["--ensemble", "3"], "--ensemble does not apply to model kmer"),
+    (["--ensemble", "0"], "--ensemble must be at least 1"),
 ])
 def test_bad_model_options(data, tmp_path, capsys, extra, expect):
     bundle = tmp_path / "m.eskm"

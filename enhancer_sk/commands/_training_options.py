@@ -12,6 +12,8 @@ Model
     to the models named in its help, and naming it for another model is an
     error), and ``--param NAME=VALUE`` reaches every other parameter of the
     estimator (``VALUE`` is read as JSON when it parses, else as a string).
+    ``--ensemble N`` wraps each network in a
+    :class:`~enhancer_sk.ensemble.SeedEnsembleClassifier` of ``N`` seeds.
     ``--two-layer`` (train only) wraps the model, or ``--layer1-model`` /
     ``--layer2-model``, in :class:`~enhancer_sk.two_layer.TwoLayerEnhancerClassifier`.
 """
@@ -212,6 +214,9 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, two_layer: bool = Tr
     m.add_argument("--both-strands", action="store_true",
                    help="lstmatt, deepenhancer: average each prediction over the sequence and its reverse "
                    "complement")
+    m.add_argument("--ensemble", type=int, default=1, metavar="N",
+                   help="lstmatt, deepenhancer: train N networks (seeds --seed .. --seed + N - 1) and average "
+                   "their probabilities; N times the training time (default 1: one network)")
     m.add_argument("--kmer-k", type=int, default=None, metavar="K", help="kmer: k-mer length (default 6)")
     m.add_argument("--gkm-l", type=int, default=None, metavar="L", help="gkm: word length l (default 11)")
     m.add_argument("--gkm-k", type=int, default=None, metavar="K",
@@ -362,6 +367,12 @@ def model_from_args(args: argparse.Namespace, *, length: int):
         if not chosen & set(targets):
             raise ValueError(f"{option} does not apply to model {' / '.join(sorted(chosen))} "
                              f"(it applies to {', '.join(targets)})")
+    n_ensemble = getattr(args, "ensemble", 1)
+    if n_ensemble < 1:
+        raise ValueError(f"--ensemble must be at least 1, got {n_ensemble}")
+    if n_ensemble > 1 and not chosen & set(_NETS):
+        raise ValueError(f"--ensemble does not apply to model {' / '.join(sorted(chosen))} "
+                         f"(it applies to {', '.join(_NETS)}: the other models do not depend on a seed)")
     models = {key: _build_one(name, args, length, options) for key, name in layer_names.items()}
     for text in args.param:
         name, value = parse_param(text)
@@ -376,6 +387,11 @@ def model_from_args(args: argparse.Namespace, *, length: int):
             raise _unknown_param(name, models)
         for model in targets:
             _set_param(model, name, value, text)
+    if n_ensemble > 1:
+        from ..ensemble import SeedEnsembleClassifier
+
+        models = {key: SeedEnsembleClassifier(m, n_ensemble, random_state=args.seed)
+                  if layer_names[key] in _NETS else m for key, m in models.items()}
     if not two_layer:
         return models["model"]
     from ..two_layer import TwoLayerEnhancerClassifier
@@ -385,8 +401,12 @@ def model_from_args(args: argparse.Namespace, *, length: int):
 
 def describe_estimator(model) -> str:
     """One line naming an estimator and its non-default parameters (nested layers included)."""
+    from ..ensemble import SeedEnsembleClassifier
     from ..two_layer import TwoLayerEnhancerClassifier
 
+    if isinstance(model, SeedEnsembleClassifier):
+        return (f"SeedEnsembleClassifier(n_estimators={model.n_estimators}, random_state={model.random_state!r}, "
+                f"estimator={describe_estimator(model.estimator)})")
     if isinstance(model, TwoLayerEnhancerClassifier):
         layer2 = model.layer1 if model.layer2 is None else model.layer2
         return (f"TwoLayerEnhancerClassifier(layer1={describe_estimator(model.layer1)}, "

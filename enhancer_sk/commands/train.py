@@ -64,19 +64,32 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def fitted_estimators(model) -> dict[str, object]:
-    """The fitted binary estimators inside ``model``: ``{"model": m}`` or ``{"layer1": .., "layer2": ..}``."""
-    if hasattr(model, "layer1_"):
-        return {"layer1": model.layer1_, "layer2": model.layer2_}
-    return {"model": model}
+    """The fitted binary estimators inside ``model``, by name.
+
+    ``{"model": m}`` or ``{"layer1": .., "layer2": ..}``; the members of a seed
+    ensemble as ``model.1``, ``model.2`` ... (``layer1.1`` ... in a two-layer model).
+    """
+    from ..ensemble import SeedEnsembleClassifier
+
+    layers = {"layer1": model.layer1_, "layer2": model.layer2_} if hasattr(model, "layer1_") else {"model": model}
+    found = {}
+    for name, est in layers.items():
+        if isinstance(est, SeedEnsembleClassifier):
+            found.update({f"{name}.{i}": member for i, member in enumerate(est.estimators_, start=1)})
+        else:
+            found[name] = est
+    return found
 
 
 def _all_estimators(model) -> list:
-    """Every estimator object in ``model`` (templates and fitted layers of a two-layer model)."""
+    """Every estimator object in ``model``: templates and fitted parts (layers, ensemble members)."""
     found = [model]
-    for name in ("layer1", "layer2", "layer1_", "layer2_"):
+    for name in ("layer1", "layer2", "layer1_", "layer2_", "estimator"):
         inner = getattr(model, name, None)
-        if inner is not None:
-            found.append(inner)
+        if inner is not None and hasattr(inner, "get_params"):
+            found.extend(_all_estimators(inner))
+    for inner in getattr(model, "estimators_", None) or []:
+        found.extend(_all_estimators(inner))
     return found
 
 
@@ -84,16 +97,19 @@ def set_runtime(model, *, threads: int | None = None, verbose: int | None = None
     """Set the run-time settings (threads, epoch log) of every estimator in ``model``.
 
     ``threads`` goes to ``threads`` (torch nets) or ``n_jobs`` (GkmSVM);
-    ``verbose`` to the networks' ``verbose`` (skorch epoch log).  Settings an
-    estimator lacks are skipped.
+    ``verbose`` to the networks' ``verbose`` (skorch epoch log) and to seed
+    ensembles (one line per member).  Settings an estimator lacks are skipped.
     """
+    from ..ensemble import SeedEnsembleClassifier
+
     for est in _all_estimators(model):
         params = est.get_params(deep=False)
         if "threads" in params:
             est.set_params(threads=threads)
         elif "n_jobs" in params and type(est).__name__ == "GkmSVM":
             est.set_params(n_jobs=threads)
-        if verbose is not None and "max_epochs" in params and "verbose" in params:
+        if verbose is not None and "verbose" in params and ("max_epochs" in params
+                                                            or isinstance(est, SeedEnsembleClassifier)):
             est.set_params(verbose=verbose)
 
 
