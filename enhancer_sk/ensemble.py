@@ -17,7 +17,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["SeedEnsembleClassifier"]
+from .sequences import as_sequences, is_sequence_path
+
+__all__ = ["SeedEnsembleClassifier", "mean_probability"]
 
 #: largest member seed (numpy seeds must stay below 2**32)
 _MAX_SEED = 2**31 - 1
@@ -27,6 +29,26 @@ def _seed_params(estimator) -> list[str]:
     """Names of the ``random_state`` parameters of ``estimator`` (nested ones included)."""
     names = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
     return sorted(k for k in names if k == "random_state" or k.endswith("__random_state"))
+
+
+def mean_probability(probas) -> np.ndarray:
+    """Mean of the members' probabilities, summed in member order in float64.
+
+    The one averaging rule of :class:`SeedEnsembleClassifier` (and of the
+    benchmark that reuses single-network fits as an ensemble).
+    """
+    total, n = None, 0
+    for p in probas:
+        p = np.asarray(p, dtype=np.float64)
+        total, n = (p if total is None else total + p), n + 1
+    if total is None:
+        raise ValueError("no probabilities to average")
+    return total / n
+
+
+def _read_once(X):
+    """A FASTA path becomes its sequences, so that the members do not each read the file."""
+    return as_sequences(X) if is_sequence_path(X) else X
 
 
 class SeedEnsembleClassifier(ClassifierMixin, BaseEstimator):
@@ -130,6 +152,7 @@ class SeedEnsembleClassifier(ClassifierMixin, BaseEstimator):
         if not 0 <= base <= _MAX_SEED - n:
             raise ValueError(f"random_state must be between 0 and {_MAX_SEED - n} (seeds base .. base + {n - 1})")
         self.seeds_ = [base + i for i in range(n)]
+        X = _read_once(X)
         self.estimators_ = []
         for i, seed in enumerate(self.seeds_):
             if self.verbose > 0:
@@ -147,11 +170,8 @@ class SeedEnsembleClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Mean of the members' ``predict_proba``, shape (n, n_classes)."""
         check_is_fitted(self, "estimators_")
-        total = None
-        for member in self.estimators_:
-            p = np.asarray(member.predict_proba(X), dtype=np.float64)
-            total = p if total is None else total + p
-        return total / len(self.estimators_)
+        X = _read_once(X)
+        return mean_probability(member.predict_proba(X) for member in self.estimators_)
 
     def predict(self, X) -> np.ndarray:
         """Class of highest mean probability."""

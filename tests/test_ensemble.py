@@ -14,6 +14,7 @@ from tiny_lstmatt import tiny
 
 from enhancer_sk import SeedEnsembleClassifier, load, make_synthetic_enhancers, save
 from enhancer_sk.encoding import KmerSpectrum
+from enhancer_sk.sequences import as_sequences as load_sequences
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +127,19 @@ def test_model_file_round_trip(tmp_path, data):
 @parametrize_with_checks([SeedEnsembleClassifier(LogisticRegression(random_state=0), n_estimators=2, verbose=0)])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_fasta_path_is_read_once_and_scores_as_the_array(tmp_path, monkeypatch):
+    from enhancer_sk import ensemble
+    from enhancer_sk.sequences import write_fasta
+
+    X, y = make_synthetic_enhancers(n_samples=40, length=30, random_state=0)
+    path = tmp_path / "train.fa"
+    write_fasta(path, [f"s{i}" for i in range(len(X))], X)
+    reads = []
+    monkeypatch.setattr(ensemble, "as_sequences", lambda p: reads.append(p) or load_sequences(p))
+    ens = SeedEnsembleClassifier(sgd(), 3, random_state=0, verbose=0).fit(path, y)
+    proba = ens.predict_proba(path)
+    assert reads == [path, path]  # once in fit, once in predict_proba: not once per member
+    from_array = SeedEnsembleClassifier(sgd(), 3, random_state=0, verbose=0).fit(X, y)
+    np.testing.assert_array_equal(proba, from_array.predict_proba(X))
