@@ -94,6 +94,7 @@ from skorch.dataset import ValidSplit  # noqa: E402
 from enhancer_sk.callbacks import CosineAnnealing  # noqa: E402
 from enhancer_sk.datasets import get_data_home, load_ienhancer2l  # noqa: E402
 from enhancer_sk.encoding import GCContent  # noqa: E402
+from enhancer_sk.ensemble import mean_probability  # noqa: E402
 from enhancer_sk.lstmatt import EnhancerLSTMAttClassifier  # noqa: E402
 from enhancer_sk.metrics import PAPER_COLUMNS, format_table, paper_scores  # noqa: E402
 
@@ -173,11 +174,8 @@ def fit_seeds(model, X_train, y_train, X_test, seed: int, n: int) -> list[tuple[
 
 def ensemble_of(runs) -> tuple[np.ndarray, float, list[float]]:
     """The seed ensemble of ``fit_seeds`` runs: mean probability, summed time, all epochs."""
-    total = runs[0][0]
-    for r in runs[1:]:  # summed in seed order and divided, as SeedEnsembleClassifier.predict_proba
-        total = total + r[0]
     return (
-        total / len(runs),
+        mean_probability(r[0] for r in runs),
         float(sum(r[1] for r in runs)),
         [e for r in runs for e in r[2]],
     )
@@ -330,6 +328,7 @@ def main(argv=None) -> int:
                         rows.append(cross_validate_model("Enhancer-LSTMAtt", lstmatt, X, y, k, args.seed, **extra))
                         print(format_table(rows[-2:]), flush=True)
             extra = {**extra_base, "evaluation": f"independent ({len(X)} train)"}
+            first = len(rows)
             s, sec, ep = fit_and_score(make_gc(), X, y, X_test, y_test)
             rows.append(summarise("GC content + LR", [s], [sec], [ep], **extra))
             # one seed's test score is one draw: also its spread over initialisations, and the ensemble
@@ -343,7 +342,7 @@ def main(argv=None) -> int:
                 p, sec, ep = ensemble_of(runs[: args.ensemble])
                 name = f"Enhancer-LSTMAtt, {args.ensemble}-seed ensemble"
                 rows.append(summarise(name, [paper_scores(y_test, p)], [sec], [ep], **extra))
-            for row in rows[-3:]:
+            for row in rows[first:]:
                 log(row)
             if not drop and (weights_dir / f"layer{layer}.h5").exists():
                 clf = EnhancerLSTMAttClassifier.from_keras_weights(
