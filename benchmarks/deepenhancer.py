@@ -48,11 +48,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_info  # noqa: E402
 
-from enhancer_sk.datasets import make_synthetic_enhancers  # noqa: E402
-from enhancer_sk.deepenhancer import DeepEnhancerCNN  # noqa: E402
-from enhancer_sk.metrics import PAPER_COLUMNS, format_table, paper_scores  # noqa: E402
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers  # noqa: E402
+from enhancer_sk.evaluation.metrics import PAPER_COLUMNS, format_table, paper_scores  # noqa: E402
+from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN  # noqa: E402
+from enhancer_sk.sequence.windows import SlidingWindows  # noqa: E402
 from enhancer_sk.threads import available_cpus, limit_threads  # noqa: E402
-from enhancer_sk.windows import SlidingWindows  # noqa: E402
 
 
 def load() -> str:
@@ -112,7 +112,7 @@ def part_speed(args) -> list[dict]:
 def part_motifs(args) -> list[dict]:
     import torch
 
-    from enhancer_sk.motifs import compare_with_jaspar, extract_motifs, jaspar_motifs
+    from enhancer_sk.interpret.motifs import compare_with_jaspar, extract_motifs, jaspar_motifs
 
     torch.manual_seed(0)
     clf = DeepEnhancerCNN(threads=args.threads).initialize()
@@ -135,7 +135,7 @@ def part_motifs(args) -> list[dict]:
 
 
 def part_ienhancer(args) -> list[dict]:
-    from enhancer_sk.datasets import load_ienhancer2l
+    from enhancer_sk.datasets.ienhancer2l import load_ienhancer2l
 
     X, y = load_ienhancer2l(layer=1, split="train", drop_test_duplicates=args.drop_test_duplicates,
                             download_if_missing=False)

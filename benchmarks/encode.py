@@ -16,8 +16,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_info  # noqa: E402
 
-from enhancer_sk.encoding import KmerSpectrum, one_hot_encode, tokenize  # noqa: E402
-from enhancer_sk.metrics import format_table  # noqa: E402
+from enhancer_sk.evaluation.metrics import format_table  # noqa: E402
+from enhancer_sk.sequence.encoders import KmerSpectrum, one_hot_encode, tokenize  # noqa: E402
 
 
 def best_time(fn, repeats: int) -> float:

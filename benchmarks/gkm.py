@@ -34,7 +34,6 @@ re-run when it is quiet.  Numbers in the README come from this script.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 import time
@@ -45,10 +44,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_info  # noqa: E402
 
-from enhancer_sk.datasets import load_ienhancer2l, make_synthetic_enhancers  # noqa: E402
-from enhancer_sk.gkm_kernel import gkm_kernel, lmer_table, table_scores  # noqa: E402
-from enhancer_sk.gkmsvm import GkmSVM  # noqa: E402
-from enhancer_sk.metrics import PAPER_COLUMNS, format_table, paper_scores  # noqa: E402
+from enhancer_sk.datasets.ienhancer2l import load_ienhancer2l
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers  # noqa: E402
+from enhancer_sk.evaluation.metrics import PAPER_COLUMNS, format_table, paper_scores  # noqa: E402
+from enhancer_sk.models.svm._gkm_kernel import gkm_kernel, lmer_table, table_scores  # noqa: E402
+from enhancer_sk.models.svm.gkm import GkmSVM  # noqa: E402
 from enhancer_sk.threads import resolve_threads  # noqa: E402
 
 PARAMS = {"l": 11, "k": 7, "d": 3, "kernel": "gkm_esttrunc"}
@@ -61,7 +61,7 @@ def _load() -> str:
 def bench_kernel(sizes: list[int], n_jobs: int) -> None:
     from sklearn.svm import SVC
 
-    from enhancer_sk.gkm_kernel import gkm_self_kernel
+    from enhancer_sk.models.svm._gkm_kernel import gkm_self_kernel
 
     print("\n## Kernel and fit time, generated 200-bp sequences (l=11 k=7 d=3 gkm_esttrunc)\n")
     rows = []
@@ -109,16 +109,15 @@ def bench_ienhancer(data_home: str | None, n_jobs: int) -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from enhancer_sk.encoding import GCContent
+    from enhancer_sk.sequence.encoders import GCContent
 
     models = {
         "GkmSVM": lambda: GkmSVM(n_jobs=n_jobs, **PARAMS),
         "GC content + LR": lambda: make_pipeline(GCContent(), LogisticRegression()),
     }
-    if importlib.util.find_spec("enhancer_sk.kmersvm") is not None:
-        from enhancer_sk.kmersvm import KmerSVM
+    from enhancer_sk.models.svm.kmer import KmerSVM
 
-        models["KmerSVM"] = lambda: KmerSVM(random_state=0)
+    models["KmerSVM"] = lambda: KmerSVM(random_state=0)
     for layer in (1, 2):
         for drop in (False, True):
             protocol = "drop_test_duplicates" if drop else "standard"
@@ -149,7 +148,7 @@ def bench_ienhancer(data_home: str | None, n_jobs: int) -> None:
 
 
 def _lsgkm_reference(data_home, ids) -> np.ndarray | None:
-    from enhancer_sk.datasets import get_data_home
+    from enhancer_sk.datasets._base import get_data_home
 
     path = get_data_home(data_home) / "gkm_reference" / "lsgkm_layer1_test_decision_values.tsv"
     if not path.exists():

@@ -91,12 +91,13 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from skorch.callbacks import EarlyStopping, EpochScoring  # noqa: E402
 from skorch.dataset import ValidSplit  # noqa: E402
 
-from enhancer_sk.callbacks import CosineAnnealing  # noqa: E402
-from enhancer_sk.datasets import get_data_home, load_ienhancer2l  # noqa: E402
-from enhancer_sk.encoding import GCContent  # noqa: E402
-from enhancer_sk.ensemble import mean_probability  # noqa: E402
-from enhancer_sk.lstmatt import EnhancerLSTMAttClassifier  # noqa: E402
-from enhancer_sk.metrics import PAPER_COLUMNS, format_table, paper_scores  # noqa: E402
+from enhancer_sk.datasets._base import get_data_home
+from enhancer_sk.datasets.ienhancer2l import load_ienhancer2l  # noqa: E402
+from enhancer_sk.evaluation.metrics import PAPER_COLUMNS, format_table, paper_scores  # noqa: E402
+from enhancer_sk.models.meta.ensemble import mean_probability  # noqa: E402
+from enhancer_sk.models.nn.callbacks import CosineAnnealing  # noqa: E402
+from enhancer_sk.models.nn.lstmatt import EnhancerLSTMAttClassifier  # noqa: E402
+from enhancer_sk.sequence.encoders import GCContent  # noqa: E402
 
 
 def load() -> str:

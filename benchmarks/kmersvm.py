@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_info  # noqa: E402
 
-from enhancer_sk.datasets import load_ienhancer2l  # noqa: E402
-from enhancer_sk.metrics import PAPER_COLUMNS, format_table, paper_scores  # noqa: E402
+from enhancer_sk.datasets.ienhancer2l import load_ienhancer2l  # noqa: E402
+from enhancer_sk.evaluation.metrics import PAPER_COLUMNS, format_table, paper_scores  # noqa: E402
 
 CONFIGS = {
     "default": {},  # k=6 canonical, l2, RBF SVC, C=1
@@ -36,10 +36,10 @@ def build(config: str):
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
 
-        from enhancer_sk.encoding import GCContent
+        from enhancer_sk.sequence.encoders import GCContent
 
         return "GC content + LR", make_pipeline(GCContent(), LogisticRegression())
-    from enhancer_sk.kmersvm import KmerSVM
+    from enhancer_sk.models.svm.kmer import KmerSVM
 
     params = CONFIGS[config]
     return f"KmerSVM {config}", KmerSVM(random_state=0, **params)

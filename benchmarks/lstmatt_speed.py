@@ -47,8 +47,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_info  # noqa: E402
 
-from enhancer_sk.lstmatt import EnhancerLSTMAtt, EnhancerLSTMAttClassifier  # noqa: E402
-from enhancer_sk.metrics import format_table  # noqa: E402
+from enhancer_sk.evaluation.metrics import format_table  # noqa: E402
+from enhancer_sk.models.nn.lstmatt import EnhancerLSTMAtt, EnhancerLSTMAttClassifier  # noqa: E402
 from enhancer_sk.threads import limit_threads  # noqa: E402
 
 
@@ -115,7 +115,7 @@ def matmul_gflops(threads: int, seconds: float = 1.0) -> float:
 def training_data(n: int, seed: int = 0):
     home = os.environ.get("ENHANCER_SK_DATA")
     if home and (Path(home) / "ienhancer2l" / "train_strong.fa").exists():
-        from enhancer_sk.datasets import load_ienhancer2l
+        from enhancer_sk.datasets.ienhancer2l import load_ienhancer2l
 
         X, y = load_ienhancer2l(layer=1, split="train", data_home=home, download_if_missing=False)
         if n < len(X):

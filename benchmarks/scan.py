@@ -76,7 +76,7 @@ def synthetic_chromosome(path: Path, length: int, seed: int = 0) -> Path:
 
 
 def default_model(threads: int):
-    from enhancer_sk.deepenhancer import DeepEnhancerCNN
+    from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN
 
     model = DeepEnhancerCNN(random_state=0, threads=threads)
     model.initialize()
@@ -92,7 +92,7 @@ def child(args) -> None:
     """One scan in this process; prints a JSON line."""
     import torch
 
-    from enhancer_sk.scanning import scan
+    from enhancer_sk.genomics.scanning import scan
 
     torch.set_num_threads(args.threads)
     model = default_model(args.threads)
@@ -110,8 +110,8 @@ def child(args) -> None:
 def per_window_comparison(fasta: Path, length: int, args) -> None:
     import torch
 
-    from enhancer_sk.scanning import iter_window_scores
-    from enhancer_sk.sequences import iter_fasta_chunks, write_fasta
+    from enhancer_sk.genomics.scanning import iter_window_scores
+    from enhancer_sk.io.fasta import iter_fasta_chunks, write_fasta
 
     torch.set_num_threads(args.threads)
     chunk = next(iter_fasta_chunks(fasta, length))
@@ -134,7 +134,7 @@ def per_window_comparison(fasta: Path, length: int, args) -> None:
 
 def driver_rates(fasta: Path, args) -> None:
     """What the scan's driver does alone (the limit of a Dask scan): read + window the FASTA, write bedGraph."""
-    from enhancer_sk.scanning import WindowScores, _record_jobs, _write_blocks
+    from enhancer_sk.genomics.scanning import WindowScores, _record_jobs, _write_blocks
 
     t0 = time.perf_counter()
     bases = windows = 0
@@ -177,7 +177,7 @@ def main() -> None:
         return
     if args.quick:
         args.length, args.per_window_length = [1e6, 2e6], 20_000
-    from enhancer_sk.metrics import format_table
+    from enhancer_sk.evaluation.metrics import format_table
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="enhancer_sk_scan_bench_"))
     workdir.mkdir(parents=True, exist_ok=True)

@@ -1,81 +1,49 @@
 """enhancer_sk: DNA enhancer recognition with deep learning and k-mer baselines.
 
 Every model is a scikit-learn estimator; every capability is also a command
-(``enhancer-sk``) and a Galaxy tool.  Heavy modules (torch, numba) are imported
-on first use of the names that need them, so ``import enhancer_sk`` stays fast.
+(``enhancer-sk``) and a Galaxy tool.  The package is layered (see the README's
+Architecture section):
+
+* :mod:`enhancer_sk.sequence`: alphabet, codes, fixed length, encoders, windows;
+* :mod:`enhancer_sk.io`: FASTA, labels, BED / genome, tables, atomic files;
+* :mod:`enhancer_sk.datasets`: iEnhancer-2L (fetched with checksums), synthetic enhancers;
+* :mod:`enhancer_sk.models`: the networks (``nn``), the SVMs (``svm``), ensembles and
+  the two-layer classifier (``meta``);
+* :mod:`enhancer_sk.presets`: the named model recipes of the command line, the
+  demo, the benchmarks and Galaxy;
+* :mod:`enhancer_sk.model_files`: the safe model file format;
+* :mod:`enhancer_sk.evaluation`: metrics, model comparison, plots, reports;
+* :mod:`enhancer_sk.genomics`: genome scans, variant effects, Dask;
+* :mod:`enhancer_sk.interpret`: motifs;
+* :mod:`enhancer_sk.cli`: the ``enhancer-sk`` command.
+
+The names below are imported on first use, so ``import enhancer_sk`` stays
+fast (torch, numba and matplotlib load only when a name needs them).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING
+from ._lazy import attach
 
 __version__ = "0.1.0"
 
-from .datasets import load_ienhancer2l, make_synthetic_enhancers
-from .sequences import read_fasta
-
-#: public name -> module that defines it (imported lazily)
-_LAZY = {
-    "EnhancerLSTMAttClassifier": "lstmatt",
-    "TwoLayerEnhancerClassifier": "two_layer",
-    "SeedEnsembleClassifier": "ensemble",
-    "DeepEnhancerCNN": "deepenhancer",
-    "extract_motifs": "motifs",
-    "KmerSVM": "kmersvm",
-    "GkmSVM": "gkmsvm",
-    "compare_models": "comparison",
-    "read_bed": "genome",
-    "fetch_regions": "genome",
-    "save": "model_files",
-    "load": "model_files",
-    "scan": "scanning",
-    "score_variants": "variants",
-}
-
-__all__ = [
-    "__version__",
-    "load_ienhancer2l",
-    "make_synthetic_enhancers",
-    "read_fasta",
-    "EnhancerLSTMAttClassifier",
-    "TwoLayerEnhancerClassifier",
-    "SeedEnsembleClassifier",
-    "DeepEnhancerCNN",
-    "extract_motifs",
-    "KmerSVM",
-    "GkmSVM",
-    "compare_models",
-    "read_bed",
-    "fetch_regions",
-    "save",
-    "load",
-    "scan",
-    "score_variants",
-]
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .comparison import compare_models
-    from .deepenhancer import DeepEnhancerCNN
-    from .ensemble import SeedEnsembleClassifier
-    from .genome import fetch_regions, read_bed
-    from .gkmsvm import GkmSVM
-    from .kmersvm import KmerSVM
-    from .lstmatt import EnhancerLSTMAttClassifier
-    from .model_files import load, save
-    from .motifs import extract_motifs
-    from .scanning import scan
-    from .two_layer import TwoLayerEnhancerClassifier
-    from .variants import score_variants
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = attach(__name__, {
+    "load_ienhancer2l": ".datasets.ienhancer2l",
+    "make_synthetic_enhancers": ".datasets.synthetic",
+    "read_fasta": ".io.fasta",
+    "read_bed": ".io.genome",
+    "fetch_regions": ".io.genome",
+    "EnhancerLSTMAttClassifier": ".models.nn.lstmatt",
+    "DeepEnhancerCNN": ".models.nn.deepenhancer",
+    "KmerSVM": ".models.svm.kmer",
+    "GkmSVM": ".models.svm.gkm",
+    "SeedEnsembleClassifier": ".models.meta.ensemble",
+    "TwoLayerEnhancerClassifier": ".models.meta.two_layer",
+    "compare_models": ".evaluation.comparison",
+    "save": ".model_files",
+    "load": ".model_files",
+    "scan": ".genomics.scanning",
+    "score_variants": ".genomics.variants",
+    "extract_motifs": ".interpret.motifs",
+})
+__all__ = ["__version__", *__all__]

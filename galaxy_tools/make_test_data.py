@@ -54,8 +54,8 @@ import numpy as np
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from enhancer_sk.cli import main as enhancer_sk  # noqa: E402
-from enhancer_sk.datasets import make_synthetic_enhancers  # noqa: E402
-from enhancer_sk.sequences import write_fasta  # noqa: E402
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers  # noqa: E402
+from enhancer_sk.io.fasta import write_fasta  # noqa: E402
 
 SEED = 20261122
 

@@ -10,8 +10,8 @@ from skorch.callbacks import LRScheduler
 from tiny_lstmatt import tiny
 
 from enhancer_sk import load, save
-from enhancer_sk.callbacks import CosineAnnealing
-from enhancer_sk.datasets import make_synthetic_enhancers
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
+from enhancer_sk.models.nn.callbacks import CosineAnnealing
 
 
 @pytest.fixture(scope="module")

@@ -58,4 +58,4 @@ def test_public_names():
 def test_lazy_names_listed():
     import enhancer_sk
 
-    assert set(enhancer_sk._LAZY) <= set(enhancer_sk.__all__)
+    assert set(enhancer_sk.__all__) - {"__version__"} <= set(dir(enhancer_sk))

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from enhancer_sk.commands import compare
-from enhancer_sk.datasets import make_synthetic_enhancers
-from enhancer_sk.deepenhancer import DeepEnhancerCNN
-from enhancer_sk.gkmsvm import GkmSVM
-from enhancer_sk.kmersvm import KmerSVM
-from enhancer_sk.lstmatt import EnhancerLSTMAttClassifier
-from enhancer_sk.sequences import write_fasta
+from enhancer_sk.cli import compare
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
+from enhancer_sk.io.fasta import write_fasta
+from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN
+from enhancer_sk.models.nn.lstmatt import EnhancerLSTMAttClassifier
+from enhancer_sk.models.svm.gkm import GkmSVM
+from enhancer_sk.models.svm.kmer import KmerSVM
 
 OUTPUTS = {"fold_scores.tsv", "summary.tsv", "wilcoxon.tsv", "oof_scores.tsv", "fold_scores.png", "roc_pr.png"}
 

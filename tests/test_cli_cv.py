@@ -12,11 +12,11 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 
 from enhancer_sk.cli import main
-from enhancer_sk.commands.cv import layer_task
-from enhancer_sk.datasets import make_synthetic_enhancers
-from enhancer_sk.encoding import GCContent
-from enhancer_sk.kmersvm import KmerSVM
-from enhancer_sk.sequences import write_fasta
+from enhancer_sk.cli.cv import layer_task
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
+from enhancer_sk.io.fasta import write_fasta
+from enhancer_sk.models.svm.kmer import KmerSVM
+from enhancer_sk.sequence.encoders import GCContent
 
 
 def _read_tsv(path) -> list[dict]:

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from enhancer_sk.cli import main
-from enhancer_sk.datasets import make_synthetic_enhancers
-from enhancer_sk.kmersvm import KmerSVM
-from enhancer_sk.model_files import save
-from enhancer_sk.scanning import scan
-from enhancer_sk.sequences import write_fasta
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
+from enhancer_sk.genomics.scanning import scan
+from enhancer_sk.io.fasta import write_fasta
+from enhancer_sk.model_files._persist import save
+from enhancer_sk.models.svm.kmer import KmerSVM
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,16 @@ import numpy as np
 import pytest
 
 from enhancer_sk.cli import main
-from enhancer_sk.datasets import make_synthetic_enhancers
-from enhancer_sk.deepenhancer import DeepEnhancerCNN, GroupValidSplit
-from enhancer_sk.ensemble import SeedEnsembleClassifier
-from enhancer_sk.gkmsvm import GkmSVM
-from enhancer_sk.kmersvm import KmerSVM
-from enhancer_sk.lstmatt import EnhancerLSTMAttClassifier
-from enhancer_sk.model_files import describe, load
-from enhancer_sk.sequences import read_class_fastas, read_fasta, read_labelled_fasta, write_fasta
-from enhancer_sk.two_layer import TwoLayerEnhancerClassifier
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
+from enhancer_sk.io.fasta import read_fasta, write_fasta
+from enhancer_sk.io.labels import read_class_fastas, read_labelled_fasta
+from enhancer_sk.model_files._persist import describe, load
+from enhancer_sk.models.meta.ensemble import SeedEnsembleClassifier
+from enhancer_sk.models.meta.two_layer import TwoLayerEnhancerClassifier
+from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN, GroupValidSplit
+from enhancer_sk.models.nn.lstmatt import EnhancerLSTMAttClassifier
+from enhancer_sk.models.svm.gkm import GkmSVM
+from enhancer_sk.models.svm.kmer import KmerSVM
 
 
 def _read_tsv(path) -> list[dict]:
@@ -209,7 +210,7 @@ def test_two_layer_train_and_predict(data, tmp_path):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from enhancer_sk.encoding import GCContent
+    from enhancer_sk.sequence.encoders import GCContent
 
     _, X, y = read_class_fastas({"strong": data / "strong.fa", "weak": data / "weak.fa", "non": data / "non.fa"})
     reference = TwoLayerEnhancerClassifier(KmerSVM(k=3, C=3.0, random_state=0),
@@ -342,7 +343,7 @@ def test_gzip_query(data, tmp_path, capsys):
 
 
 def test_predict_table_with_the_models_own_decision(data):
-    from enhancer_sk.commands.predict import predict_table
+    from enhancer_sk.cli.predict import predict_table
 
     _, X, y = read_class_fastas({"strong": data / "strong.fa", "weak": data / "weak.fa", "non": data / "non.fa"})
     _, Q = read_fasta(data / "query.fa")
@@ -362,7 +363,7 @@ def test_full_preset_and_validation_split_of_the_lstm(tmp_path):
 
     from skorch.dataset import ValidSplit
 
-    from enhancer_sk.commands._training_options import add_data_arguments, add_model_arguments, model_from_args
+    from enhancer_sk.cli._training_options import add_data_arguments, add_model_arguments, model_from_args
 
     bundle = tmp_path / "full.eskm"
     assert main(["train", "--synthetic", "--n-samples", "40", "--model", "deepenhancer", "--preset", "full",

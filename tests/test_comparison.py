@@ -12,18 +12,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict, cross_validate
 from sklearn.pipeline import make_pipeline
 
-from enhancer_sk.comparison import (
-    ModelComparison,
-    compare_models,
-    holm_correction,
-    paired_wilcoxon,
-    write_tsv,
-)
-from enhancer_sk.datasets import make_synthetic_enhancers
-from enhancer_sk.encoding import GCContent
-from enhancer_sk.kmersvm import KmerSVM
-from enhancer_sk.metrics import SCORING
-from enhancer_sk.sequences import write_fasta
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
+from enhancer_sk.evaluation.comparison import ModelComparison, compare_models, holm_correction, paired_wilcoxon
+from enhancer_sk.evaluation.metrics import SCORING
+from enhancer_sk.io.fasta import write_fasta
+from enhancer_sk.io.tables import write_tsv
+from enhancer_sk.models.svm.kmer import KmerSVM
+from enhancer_sk.sequence.encoders import GCContent
 
 N_SPLITS = 4
 

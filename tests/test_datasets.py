@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from enhancer_sk import load_ienhancer2l, make_synthetic_enhancers
-from enhancer_sk.datasets import IENHANCER2L_FILES, _git_blob_sha1, fetch_ienhancer2l
-from enhancer_sk.sequences import read_fasta
+from enhancer_sk.datasets._base import git_blob_sha1 as _git_blob_sha1
+from enhancer_sk.datasets.ienhancer2l import IENHANCER2L_FILES, fetch_ienhancer2l
+from enhancer_sk.io.fasta import read_fasta
 
 
 @pytest.mark.data
@@ -110,8 +111,8 @@ def test_synthetic_reproducible_and_balanced():
 
 def test_synthetic_sites_are_planted():
     X, y, sites = make_synthetic_enhancers(100, 200, random_state=0, return_motif_sites=True)
-    from enhancer_sk.datasets import BUILTIN_MOTIFS
-    from enhancer_sk.encoding import reverse_complement
+    from enhancer_sk.datasets.synthetic import BUILTIN_MOTIFS
+    from enhancer_sk.sequence.alphabet import reverse_complement
 
     for seq_i, name, start, strand in sites[:50]:
         w = BUILTIN_MOTIFS[name].shape[1]

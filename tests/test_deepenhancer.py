@@ -11,8 +11,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GroupKFold, cross_val_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from enhancer_sk.datasets import make_synthetic_enhancers
-from enhancer_sk.deepenhancer import (
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
+from enhancer_sk.exceptions import ModelFileError
+from enhancer_sk.models.nn.deepenhancer import (
     ARCHITECTURES,
     DeepEnhancerCNN,
     DeepEnhancerNet,
@@ -21,9 +22,8 @@ from enhancer_sk.deepenhancer import (
     load_deepenhancer,
     save_deepenhancer,
 )
-from enhancer_sk.encoding import reverse_complement
-from enhancer_sk.exceptions import ModelFileError
-from enhancer_sk.windows import SlidingWindows
+from enhancer_sk.sequence.alphabet import reverse_complement
+from enhancer_sk.sequence.windows import SlidingWindows
 
 SMALL = dict(module__n_kernels_1=8, module__n_kernels_2=4, module__n_kernels_3=4, module__n_hidden_1=16,
              module__n_hidden_2=8)
@@ -230,8 +230,8 @@ def test_reverse_complement_option_makes_scores_strand_symmetric(fitted):
 
 def test_inputs_fasta_one_hot_and_unfitted(fitted, data, tmp_path):
     X, _ = data
-    from enhancer_sk.encoding import one_hot_encode
-    from enhancer_sk.sequences import write_fasta
+    from enhancer_sk.io.fasta import write_fasta
+    from enhancer_sk.sequence.encoders import one_hot_encode
 
     path = tmp_path / "x.fa"
     write_fasta(path, [f"s{i}" for i in range(5)], X[:5])

@@ -12,12 +12,12 @@ import joblib  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score  # noqa: E402
 
-from enhancer_sk.datasets import make_synthetic_enhancers  # noqa: E402
-from enhancer_sk.deepenhancer import DeepEnhancerCNN  # noqa: E402
-from enhancer_sk.distributed import connect, joblib_on_dask, map_in_order  # noqa: E402
-from enhancer_sk.kmersvm import KmerSVM  # noqa: E402
-from enhancer_sk.scanning import scan  # noqa: E402
-from enhancer_sk.sequences import write_fasta  # noqa: E402
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers  # noqa: E402
+from enhancer_sk.genomics.distributed import connect, joblib_on_dask, map_in_order  # noqa: E402
+from enhancer_sk.genomics.scanning import scan  # noqa: E402
+from enhancer_sk.io.fasta import write_fasta  # noqa: E402
+from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN  # noqa: E402
+from enhancer_sk.models.svm.kmer import KmerSVM  # noqa: E402
 
 
 @pytest.fixture(scope="module")

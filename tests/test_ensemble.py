@@ -13,8 +13,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from tiny_lstmatt import tiny
 
 from enhancer_sk import SeedEnsembleClassifier, load, make_synthetic_enhancers, save
-from enhancer_sk.encoding import KmerSpectrum
-from enhancer_sk.sequences import as_sequences as load_sequences
+from enhancer_sk.sequence.codes import as_sequences as load_sequences
+from enhancer_sk.sequence.encoders import KmerSpectrum
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +130,8 @@ def test_sklearn_estimator_checks(estimator, check):
 
 
 def test_fasta_path_is_read_once_and_scores_as_the_array(tmp_path, monkeypatch):
-    from enhancer_sk import ensemble
-    from enhancer_sk.sequences import write_fasta
+    from enhancer_sk.io.fasta import write_fasta
+    from enhancer_sk.models.meta import ensemble
 
     X, y = make_synthetic_enhancers(n_samples=40, length=30, random_state=0)
     path = tmp_path / "train.fa"

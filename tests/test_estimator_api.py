@@ -17,8 +17,8 @@ import pytest
 import sklearn.utils.estimator_checks as sk_checks
 from sklearn.base import clone
 
-from enhancer_sk.datasets import make_synthetic_enhancers
-from enhancer_sk.encoding import GCContent, KmerSpectrum, OneHotEncoder, SequenceTokenizer
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
+from enhancer_sk.sequence.encoders import GCContent, KmerSpectrum, OneHotEncoder, SequenceTokenizer
 
 ESTIMATORS = [
     KmerSpectrum(),

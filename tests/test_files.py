@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from enhancer_sk.files import atomic_open, atomic_path, atomic_write_text
+from enhancer_sk.io.files import atomic_open, atomic_path, atomic_write_text
 
 
 def test_written_in_full_with_umask_permissions(tmp_path):
@@ -50,7 +50,7 @@ def test_gzip_by_suffix_and_binary(tmp_path):
 
 
 def test_figure_with_an_unknown_suffix_is_png(tmp_path):
-    from enhancer_sk.plots import new_figure, save_figure
+    from enhancer_sk.evaluation.plots import new_figure, save_figure
 
     fig = new_figure()
     fig.add_subplot().plot([0, 1], [0, 1])

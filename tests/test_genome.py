@@ -10,8 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from enhancer_sk.deepenhancer import DeepEnhancerCNN
-from enhancer_sk.encoding import one_hot_encode, reverse_complement
 from enhancer_sk.exceptions import (
     BedFormatError,
     DuplicateIdError,
@@ -21,15 +19,12 @@ from enhancer_sk.exceptions import (
     NotFastaError,
     SequenceInputError,
 )
-from enhancer_sk.genome import (
-    BedRegions,
-    ReferenceGenome,
-    RegionWarning,
-    fetch_regions,
-    read_bed,
-)
-from enhancer_sk.sequences import write_fasta
-from enhancer_sk.windows import SlidingWindows
+from enhancer_sk.io.fasta import write_fasta
+from enhancer_sk.io.genome import BedRegions, ReferenceGenome, RegionWarning, fetch_regions, read_bed
+from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN
+from enhancer_sk.sequence.alphabet import reverse_complement
+from enhancer_sk.sequence.encoders import one_hot_encode
+from enhancer_sk.sequence.windows import SlidingWindows
 
 SIZES = {"chr1": 3000, "chr2": 2000, "chrM": 150}
 

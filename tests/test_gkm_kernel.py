@@ -7,7 +7,7 @@ from itertools import combinations, product
 import numpy as np
 import pytest
 
-from enhancer_sk.gkm_kernel import (
+from enhancer_sk.models.svm._gkm_kernel import (
     gkm_kernel,
     gkm_matvec,
     gkm_self_kernel,
@@ -94,7 +94,7 @@ def test_gkm_weights_are_binomials():
 
 def test_estimated_weights_count_lmers_between_two_lmers():
     """h_m of the estimated kernel = sum over all 4^l l-mers z of kappa(m(u,z)) kappa(m(z,v))."""
-    from enhancer_sk.gkm_kernel import _binom
+    from enhancer_sk.models.svm._gkm_kernel import _binom
 
     l, k, b = 5, 3, 4
     w = np.zeros((l + 1,))
@@ -122,7 +122,7 @@ def test_estimated_weights_count_lmers_between_two_lmers():
 
 
 def test_cross_kernel_equals_gram_block_and_threads_agree(monkeypatch):
-    import enhancer_sk.gkm_kernel as module
+    import enhancer_sk.models.svm._gkm_kernel as module
 
     monkeypatch.setattr(module, "_SMALL_PAIRS", 0)  # use the threads even on this small input
     X = _random_sequences(30, 25, 60, seed=11)
@@ -138,7 +138,7 @@ def test_cross_kernel_equals_gram_block_and_threads_agree(monkeypatch):
 
 def test_large_d_and_many_blocks(monkeypatch):
     """d = l (every pair counts) and several row/column blocks of the tiled accumulation."""
-    import enhancer_sk.gkm_kernel as module
+    import enhancer_sk.models.svm._gkm_kernel as module
 
     monkeypatch.setattr(module, "_BLOCK", 4)
     monkeypatch.setattr(module, "_SMALL_PAIRS", 0)
@@ -203,7 +203,7 @@ def _read_lower_triangle(path):
 @pytest.mark.parametrize(("t", "kernel"), [(0, "gkm"), (2, "gkm_esttrunc")])
 @pytest.mark.parametrize(("l", "k", "d"), [(11, 7, 3), (8, 5, 2)])
 def test_kernel_matrices_match_lsgkm(data_path, t, kernel, l, k, d):
-    from enhancer_sk.sequences import read_fasta
+    from enhancer_sk.io.fasta import read_fasta
 
     expected = _read_lower_triangle(data_path("gkm_reference", f"kernel_t{t}_l_{l}_k_{k}_d_{d}.txt"))
     pos = read_fasta(data_path("ienhancer2l", "train_strong.fa"))[1][:20]
@@ -215,8 +215,8 @@ def test_kernel_matrices_match_lsgkm(data_path, t, kernel, l, k, d):
 @pytest.mark.slow
 def test_layer1_decision_values_match_lsgkm(data_home, data_path):
     """gkmtrain/gkmpredict defaults on iEnhancer-2L layer 1 (libsvm eps 1e-3: solvers differ by ~1e-3)."""
-    from enhancer_sk.datasets import load_ienhancer2l
-    from enhancer_sk.gkmsvm import GkmSVM
+    from enhancer_sk.datasets.ienhancer2l import load_ienhancer2l
+    from enhancer_sk.models.svm.gkm import GkmSVM
 
     table = data_path("gkm_reference", "lsgkm_layer1_test_decision_values.tsv")
     expected = dict(line.split("\t") for line in table.read_text().splitlines() if line.strip())

@@ -13,11 +13,11 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.svm import SVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from enhancer_sk.datasets import make_synthetic_enhancers
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.exceptions import SingleClassError
-from enhancer_sk.gkm_kernel import gkm_kernel
-from enhancer_sk.gkmsvm import GkmSVM, platt_sigmoid
-from enhancer_sk.sequences import write_fasta
+from enhancer_sk.io.fasta import write_fasta
+from enhancer_sk.models.svm._gkm_kernel import gkm_kernel
+from enhancer_sk.models.svm.gkm import GkmSVM, platt_sigmoid
 
 SMALL = {"l": 6, "k": 4, "d": 2, "n_jobs": 1}
 

@@ -6,11 +6,11 @@ import h5py
 import numpy as np
 import pytest
 
+from enhancer_sk.evaluation.metrics import confusion_counts
 from enhancer_sk.exceptions import ModelFileError
-from enhancer_sk.keras_weights import keras_module_params, keras_state_dict, read_keras_weights
-from enhancer_sk.lstmatt import EnhancerLSTMAtt, EnhancerLSTMAttClassifier
-from enhancer_sk.metrics import confusion_counts
-from enhancer_sk.sequences import read_fasta
+from enhancer_sk.io.fasta import read_fasta
+from enhancer_sk.models.nn.keras_weights import keras_module_params, keras_state_dict, read_keras_weights
+from enhancer_sk.models.nn.lstmatt import AUTHORS_ROW_OF_CODE, EnhancerLSTMAtt, EnhancerLSTMAttClassifier
 
 #: the authors' notebook output with these weights (README of enhancer_lstmatt_weights)
 EXPECTED_CONFUSION = {
@@ -115,7 +115,8 @@ def _write_fake_keras(path, tamper=None):
         ]
 
     layers = [
-        ("embedding", [("embeddings:0", sd["embedding.weight"])]),
+        # the authors' row order A T C G N (the module holds the project's A C G T N)
+        ("embedding", [("embeddings:0", sd["embedding.weight"][np.argsort(AUTHORS_ROW_OF_CODE)])]),
         ("conv1d", conv("stem.conv")),
         ("batch_normalization_v2", bn("stem.bn")),
         ("conv1d_1", conv("down.conv1.conv")),

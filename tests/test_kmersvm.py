@@ -12,12 +12,13 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.svm import SVC, LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from enhancer_sk import kmersvm
-from enhancer_sk.datasets import BUILTIN_MOTIFS, make_synthetic_enhancers
-from enhancer_sk.encoding import KmerSpectrum, reverse_complement
+from enhancer_sk.datasets.synthetic import BUILTIN_MOTIFS, make_synthetic_enhancers
 from enhancer_sk.exceptions import SingleClassError
-from enhancer_sk.kmersvm import KmerSVM, platt_scaling
-from enhancer_sk.sequences import write_fasta
+from enhancer_sk.io.fasta import write_fasta
+from enhancer_sk.models.svm import kmer as kmersvm
+from enhancer_sk.models.svm.kmer import KmerSVM, platt_scaling
+from enhancer_sk.sequence.alphabet import reverse_complement
+from enhancer_sk.sequence.encoders import KmerSpectrum
 
 
 @pytest.fixture(scope="module")

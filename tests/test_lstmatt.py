@@ -13,10 +13,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skorch.callbacks import EarlyStopping, LRScheduler
 from tiny_lstmatt import tiny
 
-from enhancer_sk.datasets import make_synthetic_enhancers
-from enhancer_sk.encoding import SequenceTokenizer, tokenize
-from enhancer_sk.lstmatt import EnhancerLSTMAtt, EnhancerLSTMAttClassifier, PaperBCELoss, fit_token_length
-from enhancer_sk.sequences import write_fasta
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
+from enhancer_sk.io.fasta import write_fasta
+from enhancer_sk.models.nn.lstmatt import EnhancerLSTMAtt, EnhancerLSTMAttClassifier, PaperBCELoss
+from enhancer_sk.sequence.encoders import SequenceTokenizer, tokenize
 from enhancer_sk.threads import limit_threads
 
 
@@ -70,7 +70,13 @@ def test_paper_loss_applies_the_sigmoid_twice():
     assert torch.equal(PaperBCELoss()(logits, target), expected)
 
 
-def test_fit_token_length_centre_crops_and_pads():
+def test_code_rows_are_centre_cropped_and_padded():
+    from enhancer_sk.sequence.codes import SequenceCodes
+    from enhancer_sk.sequence.fixed_length import fixed_length_codes
+
+    def fit_token_length(tokens, length):
+        return fixed_length_codes(SequenceCodes.from_matrix(tokens), length)
+
     tokens = np.arange(10).reshape(2, 5) % 4
     np.testing.assert_array_equal(fit_token_length(tokens, 3), tokens[:, 1:4])
     padded = fit_token_length(tokens, 8)
@@ -399,7 +405,7 @@ def test_parallel_and_serial_paths_are_bitwise_equal(lstm_rows, resnet_rows):
 
 def test_branch_task_errors_propagate():
     """An error in a task on either thread reaches the caller (no hang, no lost exception)."""
-    from enhancer_sk.lstmatt import _run_tasks
+    from enhancer_sk.models.nn._branches import run_tasks as _run_tasks
 
     def boom():
         raise RuntimeError("task failed")
@@ -411,8 +417,8 @@ def test_branch_task_errors_propagate():
 
 
 def test_reverse_complement_tokens():
-    from enhancer_sk.encoding import reverse_complement
-    from enhancer_sk.lstmatt import reverse_complement_tokens
+    from enhancer_sk.sequence.alphabet import reverse_complement
+    from enhancer_sk.sequence.alphabet import reverse_complement_codes as reverse_complement_tokens
 
     seqs = ["ACGTNAAC", "GGGTTACN"]
     out = reverse_complement_tokens(torch.as_tensor(tokenize(seqs))).numpy()
@@ -420,7 +426,7 @@ def test_reverse_complement_tokens():
 
 
 def test_reverse_complement_augmentation_and_averaging(data):
-    from enhancer_sk.encoding import reverse_complement
+    from enhancer_sk.sequence.alphabet import reverse_complement
 
     X, y = data
     plain = tiny().fit(X, y)

@@ -8,7 +8,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_validate
 
-from enhancer_sk.metrics import (
+from enhancer_sk.evaluation.metrics import (
     SCORING,
     confusion_counts,
     format_table,

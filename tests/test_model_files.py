@@ -28,14 +28,9 @@ from skorch.callbacks import Checkpoint, EarlyStopping, EpochScoring, LRSchedule
 from skorch.dataset import ValidSplit
 
 import enhancer_sk
-from enhancer_sk.datasets import make_synthetic_enhancers
-from enhancer_sk.deepenhancer import ARCHITECTURES, DeepEnhancerCNN, load_deepenhancer, save_deepenhancer
-from enhancer_sk.encoding import GCContent, KmerSpectrum, OneHotEncoder, SequenceTokenizer
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.exceptions import ModelFileError
-from enhancer_sk.gkmsvm import GkmSVM
-from enhancer_sk.kmersvm import KmerSVM
-from enhancer_sk.lstmatt import EnhancerLSTMAttClassifier
-from enhancer_sk.model_files import (
+from enhancer_sk.model_files._persist import (
     ALLOWED_CLASSES,
     FORMAT_VERSION,
     METADATA_KEY,
@@ -44,7 +39,12 @@ from enhancer_sk.model_files import (
     load,
     save,
 )
-from enhancer_sk.two_layer import TwoLayerEnhancerClassifier
+from enhancer_sk.models.meta.two_layer import TwoLayerEnhancerClassifier
+from enhancer_sk.models.nn.deepenhancer import ARCHITECTURES, DeepEnhancerCNN, load_deepenhancer, save_deepenhancer
+from enhancer_sk.models.nn.lstmatt import EnhancerLSTMAttClassifier
+from enhancer_sk.models.svm.gkm import GkmSVM
+from enhancer_sk.models.svm.kmer import KmerSVM
+from enhancer_sk.sequence.encoders import GCContent, KmerSpectrum, OneHotEncoder, SequenceTokenizer
 
 LSTMATT = dict(
     module__sequence_length=40, module__embedding_dim=4, module__conv_filters=4, module__res_filters=4,
@@ -333,7 +333,7 @@ def test_parameter_types_round_trip(tmp_path):
 
 
 def test_long_string_arrays_are_stored_as_tensors(fitted, tmp_path, monkeypatch):
-    import enhancer_sk.model_files as model_files
+    import enhancer_sk.model_files._persist as model_files
 
     model, X, _ = fitted("gkmsvm")
     monkeypatch.setattr(model_files, "_MAX_INLINE_CHARS", 10)

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from enhancer_sk.deepenhancer import DeepEnhancerCNN
-from enhancer_sk.motifs import (
+from enhancer_sk.interpret.motifs import (
     TOMTOM_COLUMNS,
     all_kmers_one_hot,
     compare_with_jaspar,
@@ -22,6 +21,7 @@ from enhancer_sk.motifs import (
     write_meme,
     write_tomtom_tsv,
 )
+from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN
 
 ONE_HOT = {b: i for i, b in enumerate("ACGT")}
 
@@ -182,7 +182,7 @@ def test_planted_gata_motif_is_recovered_and_matched_in_jaspar():
     them.  With these settings the match was found for data / training
     seeds 0 to 3, E between 0.001 and 0.02.)
     """
-    from enhancer_sk.datasets import make_synthetic_enhancers
+    from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 
     ids, _, pfms = jaspar_motifs()
     gata1 = pfms[ids.index("MA0035.5")]
@@ -209,8 +209,8 @@ def test_planted_gata_motif_is_recovered_and_matched_in_jaspar():
 
 def test_motifs_command_trains_saves_and_reads_a_model(tmp_path, capsys):
     from enhancer_sk.cli import main
-    from enhancer_sk.datasets import make_synthetic_enhancers
-    from enhancer_sk.sequences import write_fasta
+    from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
+    from enhancer_sk.io.fasta import write_fasta
 
     X, y = make_synthetic_enhancers(40, 60, random_state=0)
     pos, neg = tmp_path / "pos.fa", tmp_path / "neg.fa"

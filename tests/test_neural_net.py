@@ -7,9 +7,9 @@ import pytest
 import torch
 from sklearn.base import clone
 
-from enhancer_sk.datasets import make_synthetic_enhancers
-from enhancer_sk.encoding import one_hot_encode
-from enhancer_sk.neural_net import SequenceNetClassifier, torch_seed
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
+from enhancer_sk.models.nn.base import SequenceNetClassifier, torch_seed
+from enhancer_sk.sequence.encoders import one_hot_encode
 
 
 class _TinyConv(torch.nn.Module):

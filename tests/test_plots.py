@@ -7,10 +7,9 @@ import pytest
 from matplotlib.image import imread
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from enhancer_sk.comparison import compare_models
-from enhancer_sk.datasets import make_synthetic_enhancers
-from enhancer_sk.encoding import GCContent
-from enhancer_sk.plots import (
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
+from enhancer_sk.evaluation.comparison import compare_models
+from enhancer_sk.evaluation.plots import (
     new_figure,
     plot_comparison,
     plot_fold_scores,
@@ -19,6 +18,7 @@ from enhancer_sk.plots import (
     plot_roc_pr,
     save_figure,
 )
+from enhancer_sk.sequence.encoders import GCContent
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

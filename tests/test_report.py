@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from enhancer_sk.cli import main
-from enhancer_sk.comparison import compare_models
-from enhancer_sk.plots import new_figure
-from enhancer_sk.report import HtmlReport, comparison_report
+from enhancer_sk.evaluation.comparison import compare_models
+from enhancer_sk.evaluation.plots import new_figure
+from enhancer_sk.evaluation.report import HtmlReport, comparison_report
 
 _PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 

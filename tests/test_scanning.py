@@ -11,12 +11,8 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from enhancer_sk.datasets import make_synthetic_enhancers
-from enhancer_sk.deepenhancer import DeepEnhancerCNN
-from enhancer_sk.encoding import OneHotEncoder, reverse_complement
-from enhancer_sk.genome import RegionWarning
-from enhancer_sk.kmersvm import KmerSVM
-from enhancer_sk.scanning import (
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
+from enhancer_sk.genomics.scanning import (
     CALL_COLUMNS,
     DEFAULT_WINDOW,
     WindowScores,
@@ -26,7 +22,12 @@ from enhancer_sk.scanning import (
     scan,
     window_starts,
 )
-from enhancer_sk.sequences import write_fasta
+from enhancer_sk.io.fasta import write_fasta
+from enhancer_sk.io.genome import RegionWarning
+from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN
+from enhancer_sk.models.svm.kmer import KmerSVM
+from enhancer_sk.sequence.alphabet import reverse_complement
+from enhancer_sk.sequence.encoders import OneHotEncoder
 
 WINDOW = 64
 SMALL = dict(module__n_kernels_1=8, module__n_kernels_2=4, module__n_kernels_3=4, module__n_hidden_1=16,
@@ -166,7 +167,7 @@ def test_every_estimator_scans_with_its_own_window(request, tmp_path, training, 
         model = request.getfixturevalue(name)
         expected_window = WINDOW if name == "cnn" else DEFAULT_WINDOW
     elif name == "lstmatt":
-        from enhancer_sk.lstmatt import EnhancerLSTMAttClassifier
+        from enhancer_sk.models.nn.lstmatt import EnhancerLSTMAttClassifier
 
         model = EnhancerLSTMAttClassifier(module__sequence_length=40, module__embedding_dim=6,
                                           module__conv_filters=4, module__res_filters=6, module__kernel_size=4,
@@ -175,7 +176,7 @@ def test_every_estimator_scans_with_its_own_window(request, tmp_path, training, 
                                           train_split=None).fit(X, y)
         expected_window = 40
     elif name == "gkm":
-        from enhancer_sk.gkmsvm import GkmSVM
+        from enhancer_sk.models.svm.gkm import GkmSVM
 
         model = GkmSVM(l=6, k=4, d=2, n_jobs=1, probability=True, random_state=0).fit(X, y)
         expected_window = DEFAULT_WINDOW

@@ -17,17 +17,10 @@ from enhancer_sk.exceptions import (
     SequenceInputError,
     SingleClassError,
 )
-from enhancer_sk.sequences import (
-    as_sequences,
-    check_training_labels,
-    codes_to_strings,
-    iter_fasta_chunks,
-    read_class_fastas,
-    read_fasta,
-    read_labelled_fasta,
-    sequence_codes,
-    write_fasta,
-)
+from enhancer_sk.io.fasta import iter_fasta_chunks, read_fasta, write_fasta
+from enhancer_sk.io.labels import read_class_fastas, read_labelled_fasta
+from enhancer_sk.models._validation import check_training_labels
+from enhancer_sk.sequence.codes import as_sequences, codes_to_strings, sequence_codes
 
 
 def _write(path, text, gz=False):

@@ -10,12 +10,12 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from enhancer_sk.datasets import make_synthetic_enhancers
-from enhancer_sk.encoding import KmerSpectrum
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.exceptions import SingleClassError
-from enhancer_sk.lstmatt import EnhancerLSTMAttClassifier
-from enhancer_sk.sequences import write_fasta
-from enhancer_sk.two_layer import TwoLayerEnhancerClassifier
+from enhancer_sk.io.fasta import write_fasta
+from enhancer_sk.models.meta.two_layer import TwoLayerEnhancerClassifier
+from enhancer_sk.models.nn.lstmatt import EnhancerLSTMAttClassifier
+from enhancer_sk.sequence.encoders import KmerSpectrum
 
 GRADE_NAMES = np.array(["non", "weak", "strong"])
 

@@ -8,11 +8,11 @@ import pytest
 pysam = pytest.importorskip("pysam", reason="pysam is not installed (extra 'variants': pip install "
                                             "'enhancer_sk[variants]')")
 
-from enhancer_sk.datasets import make_synthetic_enhancers  # noqa: E402
-from enhancer_sk.deepenhancer import DeepEnhancerCNN  # noqa: E402
-from enhancer_sk.kmersvm import KmerSVM  # noqa: E402
-from enhancer_sk.sequences import write_fasta  # noqa: E402
-from enhancer_sk.variants import INFO_FIELDS, TSV_COLUMNS, score_variants  # noqa: E402
+from enhancer_sk.datasets.synthetic import make_synthetic_enhancers  # noqa: E402
+from enhancer_sk.genomics.variants import INFO_FIELDS, TSV_COLUMNS, score_variants  # noqa: E402
+from enhancer_sk.io.fasta import write_fasta  # noqa: E402
+from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN  # noqa: E402
+from enhancer_sk.models.svm.kmer import KmerSVM  # noqa: E402
 
 W = 50
 

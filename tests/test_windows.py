@@ -7,10 +7,10 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from enhancer_sk.encoding import one_hot_encode
 from enhancer_sk.exceptions import SequenceInputError
-from enhancer_sk.sequences import sequence_codes
-from enhancer_sk.windows import SlidingWindows, as_sequence_codes, codes_to_one_hot, window_counts
+from enhancer_sk.sequence.codes import as_sequence_codes, sequence_codes
+from enhancer_sk.sequence.encoders import codes_to_one_hot, one_hot_encode
+from enhancer_sk.sequence.windows import SlidingWindows, window_counts
 
 BASES = np.array(list("ACGTN"))
 
@@ -129,7 +129,7 @@ def test_streaming_memory_is_independent_of_window_count():
     # 8 sequences of 250 kb: ~1e6 windows of 300 bp; a batch of 512 windows is 2.5 MB of float32
     rng = np.random.default_rng(2)
     codes = rng.integers(0, 4, 8 * 250_000).astype(np.uint8)
-    from enhancer_sk.sequences import SequenceCodes
+    from enhancer_sk.sequence.codes import SequenceCodes
 
     sc = SequenceCodes(codes, np.arange(8) * 250_000, np.full(8, 250_000))
     w = SlidingWindows(sc, 300, 2)

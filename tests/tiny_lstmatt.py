@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enhancer_sk.lstmatt import EnhancerLSTMAttClassifier
+from enhancer_sk.models.nn.lstmatt import EnhancerLSTMAttClassifier
 
 #: the parameters of that network (the sizes shrunk, the layers kept)
 TINY = {

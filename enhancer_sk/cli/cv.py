@@ -1,0 +1,155 @@
+"""``enhancer-sk cv``: k-fold cross-validation of one model configuration.
+
+Training data and model options are those of ``enhancer-sk train`` (see
+:mod:`enhancer_sk.commands._training_options`); folds are stratified and
+seeded by ``--seed``.  Three-class data (non / weak / strong) are
+cross-validated one layer at a time with ``--layer 1`` (enhancer vs
+non-enhancer, all sequences) or ``--layer 2`` (strong vs weak, enhancers
+only).
+
+Outputs, each optional and written atomically after the last fold:
+
+* ``--fold-scores``: Sn, Sp, Acc, MCC, AUC, AUPRC, fit and score time of every fold (TSV);
+* ``--summary``: their mean and standard deviation (TSV);
+* ``--oof``: every sequence's out-of-fold probability, label and fold (TSV);
+* ``--plot``: ROC and precision-recall curves of the pooled out-of-fold scores (PNG);
+* ``--html``: a self-contained report with the tables and the curves.
+
+The mean ± std table is printed on stdout; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from ._outputs import check_output_paths, write_all_or_none
+from ._training_options import (
+    add_data_arguments,
+    add_model_arguments,
+    check_labels,
+    describe_estimator,
+    model_from_args,
+    read_training_data,
+)
+
+__all__ = ["add_parser", "layer_task", "run"]
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "cv",
+        help="cross-validate one model configuration; score tables, ROC/PR curves, HTML report",
+        description="Stratified k-fold cross-validation of one model (same data and model options as "
+        "'enhancer-sk train'): Sn, Sp, Acc, MCC, AUC, AUPRC per fold and as mean ± std, out-of-fold "
+        "scores, ROC / precision-recall curves (PNG) and an optional self-contained HTML report.",
+    )
+    add_data_arguments(p)
+    add_model_arguments(p, two_layer=False)
+    cv = p.add_argument_group("cross-validation")
+    cv.add_argument("--folds", type=int, default=5, metavar="K", help="number of stratified folds (default 5)")
+    cv.add_argument("--layer", type=int, choices=(1, 2), default=None,
+                    help="three-class data (non / weak / strong): 1 = enhancer vs non-enhancer, "
+                    "2 = strong vs weak on the enhancers")
+    cv.add_argument("--positive-label", metavar="LABEL", default=None,
+                    help="the positive class for Sn, Sp and the curves (default: the larger label, e.g. 1 "
+                    "of 0/1)")
+    out = p.add_argument_group("output (each optional)")
+    out.add_argument("--fold-scores", metavar="TSV", help="scores of every fold")
+    out.add_argument("--summary", metavar="TSV", help="mean and standard deviation over folds")
+    out.add_argument("--oof", metavar="TSV", help="out-of-fold score of every sequence")
+    out.add_argument("--plot", metavar="PNG", help="ROC and precision-recall curves of the out-of-fold scores")
+    out.add_argument("--html", metavar="HTML", help="self-contained report with the tables and the curves")
+    p.set_defaults(func=run)
+    return p
+
+
+def layer_task(X, y, layer: int):
+    """Binary task of one layer of three-class data (labels non / weak / strong).
+
+    Layer 1: every sequence, 1 = enhancer (weak or strong), 0 = non-enhancer.
+    Layer 2: the enhancers only, 1 = strong, 0 = weak.
+
+    Returns
+    -------
+    keep : ndarray of int
+        Indices of the sequences in the task.
+    y : ndarray of int
+        Their binary labels.
+    """
+    check_labels(y, two_layer=True)
+    y = np.asarray(y)
+    if layer == 1:
+        return np.arange(len(y)), (y != "non").astype(np.int64)
+    keep = np.flatnonzero(y != "non")
+    return keep, (y[keep] == "strong").astype(np.int64)
+
+
+def _label(text: str):
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..evaluation.comparison import compare_models
+    from ..evaluation.plots import plot_roc_pr, save_figure
+    from ..evaluation.report import comparison_report
+    from ..io.tables import write_tsv
+    from ..threads import limit_threads, resolve_threads
+    from .train import set_runtime
+
+    def log(msg: str) -> None:
+        print(f"[cv] {msg}", file=sys.stderr, flush=True)
+
+    start = time.perf_counter()
+    if args.folds < 2:
+        raise ValueError(f"--folds must be at least 2, got {args.folds}")
+    check_output_paths(args.fold_scores, args.summary, args.oof, args.plot, args.html)
+    ids, X, y, description = read_training_data(args, three_class=args.layer is not None)
+    if args.layer is not None:
+        keep, y = layer_task(X, y, args.layer)
+        X = X[keep]
+        ids = None if ids is None else ids[keep]
+        task = "enhancer (1) vs non-enhancer (0)" if args.layer == 1 else "strong (1) vs weak (0) enhancers"
+        description += f"; layer {args.layer}: {task}, {len(y)} sequences"
+    else:
+        check_labels(y, three_class_hint="add --layer 1 or --layer 2")
+    pos_label = None if args.positive_label is None else _label(args.positive_label)
+    if pos_label is not None and pos_label not in set(np.asarray(y).tolist()):
+        raise ValueError(f"--positive-label {args.positive_label!r} is not one of the labels "
+                         f"{sorted({str(v) for v in np.asarray(y).tolist()})}")
+    length = int(np.median([len(s) for s in X]))
+    threads = resolve_threads(args.threads)
+    model = model_from_args(args, length=length)
+    set_runtime(model, threads=threads, verbose=0)
+    log(f"data: {description}; median length {length} bp")
+    log(f"model: {describe_estimator(model)}")
+    log(f"{args.folds}-fold stratified cross-validation, seed {args.seed}, {threads} thread(s)")
+    with limit_threads(threads):
+        result = compare_models({args.model: model}, X, y, cv=args.folds, random_state=args.seed,
+                                pos_label=pos_label, ids=ids, verbose=1)
+    title = f"{args.folds}-fold cross-validation of {args.model}"
+    curves = None
+    if args.plot or args.html:
+        curves = plot_roc_pr(result.y_true, result.oof_scores, pos_label=result.pos_label,
+                             suptitle=f"Out-of-fold scores pooled over {args.folds} folds")
+    paragraph = (f"Data: {description}. Model: {describe_estimator(model)}. Stratified folds, seed {args.seed}; "
+                 f"positive class {result.pos_label!r}.")
+    written = write_all_or_none([
+        (args.fold_scores, lambda path: write_tsv(path, result.fold_table())),
+        (args.summary, lambda path: write_tsv(path, result.summary_table())),
+        (args.oof, lambda path: write_tsv(path, result.oof_table())),
+        (args.plot, lambda path: save_figure(curves, path)),
+        (args.html, lambda path: comparison_report(
+            result, title=title, description=paragraph,
+            figures={"ROC and precision-recall curves of the pooled out-of-fold scores": curves},
+        ).write(path)),
+    ])
+    print(f"{title}, mean ± std over folds ({description})")
+    print(result.to_text([*result.metrics, "fit_time"]))
+    for path in written:
+        log(f"wrote {path}")
+    log(f"done in {time.perf_counter() - start:.1f} s")
+    return 0

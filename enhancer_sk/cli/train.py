@@ -1,0 +1,242 @@
+"""``enhancer-sk train``: fit one model on labelled sequences and save it as a model bundle.
+
+Training data and model options are those of ``enhancer-sk cv`` (see
+:mod:`enhancer_sk.commands._training_options`).  Outputs, each written
+atomically and only after training succeeded:
+
+* ``--output``: the fitted model as a bundle (:func:`enhancer_sk.model_files.save`;
+  no pickle), read back by ``enhancer-sk predict``;
+* ``--log`` (optional): a text training log: data, model and its parameters,
+  fit time, training-set scores (resubstitution, so optimistic), support
+  vectors or epochs, and the per-epoch table of the networks;
+* ``--history`` (optional): the networks' per-epoch table as TSV (``layer``,
+  ``epoch``, ``train_loss``, ``valid_loss``, ``valid_acc``, ``lr``, ``dur``;
+  only the header for models without epochs).
+
+The summary also goes to stderr, with one line per epoch for the networks
+unless ``--quiet``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import sys
+import time
+
+import numpy as np
+
+from ._outputs import check_output_paths, write_all_or_none
+from ._training_options import (
+    add_data_arguments,
+    add_model_arguments,
+    check_labels,
+    describe_estimator,
+    model_from_args,
+    read_training_data,
+)
+
+__all__ = ["HISTORY_COLUMNS", "add_parser", "fitted_estimators", "run", "set_runtime"]
+
+#: Columns of the ``--history`` table.
+HISTORY_COLUMNS = ("layer", "epoch", "train_loss", "valid_loss", "valid_acc", "lr", "dur")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "train",
+        help="train a model on labelled sequences and save it as a model bundle",
+        description="Train one model (k-mer SVM, gapped k-mer SVM, Enhancer-LSTMAtt, DeepEnhancer CNN or the "
+        "GC-content baseline; or a two-layer enhancer / strong-weak classifier) on labelled sequences "
+        "and save it as a model bundle for 'enhancer-sk predict', with an optional training log.",
+    )
+    add_data_arguments(p)
+    add_model_arguments(p, two_layer=True)
+    out = p.add_argument_group("output")
+    out.add_argument("-o", "--output", required=True, metavar="BUNDLE", help="model bundle to write")
+    out.add_argument("--log", metavar="TXT", help="training log (text) to write")
+    out.add_argument("--history", metavar="TSV",
+                     help="per-epoch table of the networks (TSV; only the header for the SVMs and gc)")
+    p.add_argument("--quiet", action="store_true", help="no per-epoch lines on stderr")
+    p.set_defaults(func=run)
+    return p
+
+
+def fitted_estimators(model) -> dict[str, object]:
+    """The fitted binary estimators inside ``model``, by name.
+
+    ``{"model": m}`` or ``{"layer1": .., "layer2": ..}``; the members of a seed
+    ensemble as ``model.1``, ``model.2`` ... (``layer1.1`` ... in a two-layer model).
+    """
+    from ..models.meta.ensemble import SeedEnsembleClassifier
+
+    layers = {"layer1": model.layer1_, "layer2": model.layer2_} if hasattr(model, "layer1_") else {"model": model}
+    found = {}
+    for name, est in layers.items():
+        if isinstance(est, SeedEnsembleClassifier):
+            found.update({f"{name}.{i}": member for i, member in enumerate(est.estimators_, start=1)})
+        else:
+            found[name] = est
+    return found
+
+
+def _all_estimators(model) -> list:
+    """Every estimator object in ``model``: templates and fitted parts (layers, ensemble members)."""
+    found = [model]
+    for name in ("layer1", "layer2", "layer1_", "layer2_", "estimator"):
+        inner = getattr(model, name, None)
+        if inner is not None and hasattr(inner, "get_params"):
+            found.extend(_all_estimators(inner))
+    for inner in getattr(model, "estimators_", None) or []:
+        found.extend(_all_estimators(inner))
+    return found
+
+
+def set_runtime(model, *, threads: int | None = None, verbose: int | None = None) -> None:
+    """Set the run-time settings (threads, epoch log) of every estimator in ``model``.
+
+    ``threads`` goes to ``threads`` (torch nets) or ``n_jobs`` (GkmSVM);
+    ``verbose`` to the networks' ``verbose`` (skorch epoch log) and to seed
+    ensembles (one line per member).  Settings an estimator lacks are skipped.
+    """
+    from ..models.meta.ensemble import SeedEnsembleClassifier
+
+    for est in _all_estimators(model):
+        params = est.get_params(deep=False)
+        if "threads" in params:
+            est.set_params(threads=threads)
+        elif "n_jobs" in params and type(est).__name__ == "GkmSVM":
+            est.set_params(n_jobs=threads)
+        if verbose is not None and "verbose" in params and ("max_epochs" in params
+                                                            or isinstance(est, SeedEnsembleClassifier)):
+            est.set_params(verbose=verbose)
+
+
+def _scores(estimator, X, y, name: str) -> dict:
+    """Training-set scores of one binary estimator (positive class ``classes_[1]``)."""
+    from ..evaluation.metrics import paper_scores
+
+    classes = np.asarray(estimator.classes_)
+    if hasattr(estimator, "predict_proba"):
+        score, threshold = np.asarray(estimator.predict_proba(X))[:, 1], 0.5
+    else:
+        score, threshold = np.asarray(estimator.decision_function(X), dtype=float).ravel(), 0.0
+    row = paper_scores(y == classes[1], score, threshold=threshold, pos_label=True, auprc=True)
+    return {"layer": name, "n": len(y), **row}
+
+
+def _training_scores(model, X, y) -> list[dict]:
+    """Resubstitution scores of every layer."""
+    if not hasattr(model, "layer1_"):
+        return [_scores(model, X, y, "model")]
+    from ..sequence.codes import as_sequences
+
+    X = as_sequences(X)
+    enhancer = np.asarray(y) != model.non_label
+    rows = [_scores(model.layer1_, X, enhancer.astype(np.int64), "layer1")]
+    strong = (np.asarray(y)[enhancer] == model.strong_label).astype(np.int64)
+    rows.append(_scores(model.layer2_, X[enhancer], strong, "layer2"))
+    return rows
+
+
+def _history_rows(model) -> list[dict]:
+    rows = []
+    for layer, est in fitted_estimators(model).items():
+        history = getattr(est, "history_", None) if hasattr(est, "max_epochs") else None
+        if not history:
+            continue
+        for h in history:
+            rows.append({
+                "layer": layer, "epoch": h.get("epoch"), "train_loss": h.get("train_loss", math.nan),
+                "valid_loss": h.get("valid_loss", math.nan), "valid_acc": h.get("valid_acc", math.nan),
+                "lr": h.get("event_lr", math.nan), "dur": h.get("dur", math.nan),
+            })
+    return rows
+
+
+def _model_facts(model) -> list[str]:
+    """Lines about the fitted model: support vectors, epochs, network size."""
+    lines = []
+    for layer, est in fitted_estimators(model).items():
+        facts = []
+        dual = getattr(est, "dual_coef_", None)
+        if dual is not None:
+            facts.append(f"{np.asarray(dual).size} support vectors")
+        elif getattr(est, "coef_", None) is not None:
+            facts.append(f"linear model with {np.asarray(est.coef_).size} weights")
+        history = getattr(est, "history_", None) if hasattr(est, "max_epochs") else None
+        if history is not None:
+            facts.append(f"{len(history)} epoch(s) (max {est.max_epochs})")
+            valid = [h["valid_loss"] for h in history if "valid_loss" in h]
+            if valid:
+                best = int(np.argmin(valid))
+                facts.append(f"best valid_loss {valid[best]:.4f} at epoch {best + 1}")
+            n_params = sum(p.numel() for p in est.module_.parameters())
+            facts.append(f"{n_params:,} network parameters")
+        lines.append(f"fitted {layer}: {type(est).__name__}" + (f", {', '.join(facts)}" if facts else ""))
+    return lines
+
+
+def _format_rows(rows: list[dict], columns) -> list[str]:
+    def cell(v) -> str:
+        if isinstance(v, (float, np.floating)):
+            return "NA" if math.isnan(v) else f"{float(v):.4f}"
+        return str(v)
+
+    return ["\t".join(columns)] + ["\t".join(cell(r.get(c, "")) for c in columns) for r in rows]
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import __version__
+    from ..io.files import atomic_write_text
+    from ..io.tables import write_tsv
+    from ..model_files import save
+    from ..threads import limit_threads, resolve_threads
+
+    def log(msg: str) -> None:
+        print(f"[train] {msg}", file=sys.stderr, flush=True)
+
+    start = time.perf_counter()
+    check_output_paths(args.output, args.log, args.history)
+    ids, X, y, description = read_training_data(args, three_class=args.two_layer)
+    check_labels(y, two_layer=args.two_layer)
+    length = int(np.median([len(s) for s in X]))
+    threads = resolve_threads(args.threads)
+    model = model_from_args(args, length=length)
+    summary = [
+        f"enhancer-sk {__version__} train",
+        f"data: {description}; median length {length} bp",
+        f"model: {describe_estimator(model)}",
+        f"seed {args.seed}, {threads} thread(s)",
+    ]
+    for line in summary[1:]:
+        log(line)
+    set_runtime(model, threads=threads, verbose=0 if args.quiet else 1)
+    t0 = time.perf_counter()
+    with limit_threads(threads), contextlib.redirect_stdout(sys.stderr):  # skorch prints epochs on stdout
+        model.fit(X, y)
+    fit_time = time.perf_counter() - t0
+    set_runtime(model, threads=None, verbose=0)  # the bundle takes the threads of wherever it runs
+    with limit_threads(threads):
+        scores = _training_scores(model, X, y)
+    facts = _model_facts(model)
+    history = _history_rows(model)
+    summary.append(f"fit time: {fit_time:.1f} s")
+    summary.extend(facts)
+    summary.append("training-set scores (the training data themselves: optimistic)")
+    summary.extend(_format_rows(scores, ["layer", "n", "Sn", "Sp", "Acc", "MCC", "AUC", "AUPRC"]))
+    for line in summary[4:]:
+        log(line)
+    text = "\n".join(summary)
+    if history:
+        text += "\n\nper-epoch history\n" + "\n".join(_format_rows(history, HISTORY_COLUMNS))
+    written = write_all_or_none([
+        (args.output, lambda path: save(model, path)),
+        (args.history, lambda path: write_tsv(path, history, HISTORY_COLUMNS)),
+        (args.log, lambda path: atomic_write_text(path, text + "\n")),
+    ])
+    for path in written:
+        log(f"wrote {path}")
+    log(f"done in {time.perf_counter() - start:.1f} s")
+    return 0

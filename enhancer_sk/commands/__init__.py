@@ -1,1 +1,0 @@
-"""Subcommands of ``enhancer-sk`` (one module each; see :mod:`enhancer_sk.cli`)."""

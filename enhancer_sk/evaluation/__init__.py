@@ -1,0 +1,17 @@
+"""Evaluation: the papers' metrics, comparisons on shared folds, figures and HTML reports.
+
+* :mod:`~enhancer_sk.evaluation.metrics`: Sn, Sp, Acc, MCC, AUC, AUPRC and scorers;
+* :mod:`~enhancer_sk.evaluation.comparison`: :func:`compare_models` (same folds, paired tests);
+* :mod:`~enhancer_sk.evaluation.plots`: ROC / precision-recall curves, fold boxplots;
+* :mod:`~enhancer_sk.evaluation.report`: self-contained HTML reports.
+"""
+
+from .._lazy import attach
+
+__getattr__, __dir__, __all__ = attach(__name__, {
+    "SCORING": ".metrics",
+    "paper_scores": ".metrics",
+    "compare_models": ".comparison",
+    "plot_roc_pr": ".plots",
+    "HtmlReport": ".report",
+})

@@ -1,0 +1,169 @@
+"""Self-contained HTML reports: tables and figures in one file (PNG embedded as base64).
+
+:class:`HtmlReport` collects headings, paragraphs, tables and figures and
+writes one HTML file with no external resources (no scripts, no links), so it
+opens anywhere, Galaxy's dataset viewer included.
+:func:`comparison_report` builds the report of a cross-validation
+(:class:`~enhancer_sk.comparison.ModelComparison`) used by
+``enhancer-sk cv --html`` and ``enhancer-sk compare --html``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from ..io.tables import format_cell
+
+__all__ = ["HtmlReport", "comparison_report"]
+
+_STYLE = """
+body { font-family: sans-serif; margin: 2em auto; max-width: 72em; color: #222; line-height: 1.4; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
+th { background: #eef2f7; } td:first-child, th:first-child { text-align: left; }
+caption { caption-side: top; text-align: left; font-weight: bold; padding-bottom: 0.3em; }
+figure { margin: 1em 0; } img { max-width: 100%; } figcaption { font-size: 0.9em; color: #555; }
+pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; }
+"""
+
+
+class HtmlReport:
+    """An HTML document built block by block.
+
+    Parameters
+    ----------
+    title : str
+        Title of the page (also its first heading).
+
+    Examples
+    --------
+    >>> report = HtmlReport("Cross-validation")
+    >>> report.paragraph("5 folds").table([{"model": "kmer", "AUC": 0.91234}])  # doctest: +ELLIPSIS
+    <enhancer_sk.report.HtmlReport object at ...>
+    >>> "<td>0.9123</td>" in report.to_html()
+    True
+    """
+
+    def __init__(self, title: str):
+        self.title = title
+        self._blocks: list[str] = []
+
+    def heading(self, text: str, level: int = 2) -> HtmlReport:
+        """Add a heading (``<h2>`` by default)."""
+        level = min(max(int(level), 1), 6)
+        self._blocks.append(f"<h{level}>{html.escape(text)}</h{level}>")
+        return self
+
+    def paragraph(self, text: str) -> HtmlReport:
+        """Add a paragraph of plain text (escaped)."""
+        self._blocks.append(f"<p>{html.escape(text)}</p>")
+        return self
+
+    def preformatted(self, text: str) -> HtmlReport:
+        """Add text in a fixed-width block (escaped)."""
+        self._blocks.append(f"<pre>{html.escape(text)}</pre>")
+        return self
+
+    def table(self, rows: Sequence[Mapping[str, object]], columns: Sequence[str] | None = None, *,
+              caption: str | None = None, digits: int = 4) -> HtmlReport:
+        """Add a table of records (floats with ``digits`` significant digits, NaN as ``NA``)."""
+        if columns is None:
+            columns = list(dict.fromkeys(c for r in rows for c in r))
+        parts = ["<table>"]
+        if caption:
+            parts.append(f"<caption>{html.escape(caption)}</caption>")
+        parts.append("<tr>" + "".join(f"<th>{html.escape(str(c))}</th>" for c in columns) + "</tr>")
+        for r in rows:
+            parts.append("<tr>" + "".join(f"<td>{html.escape(format_cell(r.get(c, ''), digits))}</td>"
+                                          for c in columns) + "</tr>")
+        parts.append("</table>")
+        self._blocks.append("\n".join(parts))
+        return self
+
+    def figure(self, image, caption: str | None = None, *, alt: str | None = None) -> HtmlReport:
+        """Add a PNG image embedded as base64.
+
+        Parameters
+        ----------
+        image : path of a PNG file, PNG bytes, or a matplotlib Figure
+        caption : str, optional
+        alt : str, optional
+            Alternative text (default: the caption).
+        """
+        if isinstance(image, (bytes, bytearray)):
+            data = bytes(image)
+        elif isinstance(image, (str, os.PathLike)):
+            data = Path(image).read_bytes()
+        else:  # a matplotlib Figure
+            buf = io.BytesIO()
+            image.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+            data = buf.getvalue()
+        if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+            raise ValueError("figure: only PNG images can be embedded")
+        encoded = base64.b64encode(data).decode("ascii")
+        alt_text = html.escape(alt or caption or "figure", quote=True)
+        block = f'<figure><img alt="{alt_text}" src="data:image/png;base64,{encoded}">'
+        if caption:
+            block += f"<figcaption>{html.escape(caption)}</figcaption>"
+        self._blocks.append(block + "</figure>")
+        return self
+
+    def to_html(self) -> str:
+        """The whole document as a string."""
+        title = html.escape(self.title)
+        body = "\n".join(self._blocks)
+        return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
+                f"<style>{_STYLE}</style>\n</head>\n<body>\n<h1>{title}</h1>\n{body}\n</body>\n</html>\n")
+
+    def write(self, path: str | os.PathLike) -> Path:
+        """Write the document to ``path`` atomically (temporary file, then rename); returns the path."""
+        from ..io.files import atomic_write_text
+
+        atomic_write_text(path, self.to_html())
+        return Path(path)
+
+
+def comparison_report(result, *, title: str = "Cross-validation", description: str | None = None,
+                      figures: Mapping[str, object] | None = None) -> HtmlReport:
+    """The report of a cross-validation: mean ± std, per-fold scores, tests and figures.
+
+    Parameters
+    ----------
+    result : ModelComparison
+        From :func:`enhancer_sk.comparison.compare_models` (one model or many).
+    title : str
+    description : str, optional
+        A paragraph under the title (data, models, folds).
+    figures : mapping of caption -> PNG path, PNG bytes or matplotlib Figure, optional
+        Figures to embed, in order.
+
+    Returns
+    -------
+    HtmlReport
+    """
+    report = HtmlReport(title)
+    if description:
+        report.paragraph(description)
+    summary = []
+    for name, values in result.summary().items():
+        row = {"model": name}
+        row.update({m: f"{mean:.3f} ± {std:.3f}" for m, (mean, std) in values.items() if m != "fit_time"})
+        row["fit time (s)"] = f"{values['fit_time'][0]:.2f}"
+        summary.append(row)
+    report.heading(f"Mean ± standard deviation over {result.n_splits} folds").table(summary)
+    for caption, path in (figures or {}).items():
+        report.figure(path, caption)
+    report.heading("Scores of each fold").table(result.fold_table())
+    if len(result.models) > 1:
+        report.heading("Pairwise Wilcoxon signed-rank tests on the paired folds")
+        report.paragraph(f"With {result.n_splits} folds the smallest two-sided p-value is "
+                         f"{2 / 2 ** result.n_splits:.3g} (column p_min); folds share training data, so "
+                         "p-values are optimistic.")
+        report.table(result.wilcoxon_table())
+    return report

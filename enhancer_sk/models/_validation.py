@@ -1,0 +1,70 @@
+"""Checks shared by the estimators: parameters (scikit-learn's constraints) and training labels.
+
+Every estimator of the project declares ``_parameter_constraints`` (the
+scikit-learn pattern: :class:`~sklearn.utils._param_validation.Interval`,
+:class:`~sklearn.utils._param_validation.StrOptions` ...) and checks them at
+the start of ``fit`` with :func:`validate_params`, which adds a "did you
+mean ...?" hint for a misspelt option.  :func:`check_training_labels` checks
+``y``.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+
+from ..exceptions import SequenceInputError, SingleClassError
+
+__all__ = ["check_training_labels", "validate_params"]
+
+
+def validate_params(estimator) -> None:
+    """Check ``estimator.get_params(deep=False)`` against its ``_parameter_constraints``.
+
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        (a ``ValueError`` and ``TypeError``) naming the parameter, the allowed
+        values and the value given; for a string close to an allowed option,
+        the message ends with "did you mean ...?".
+    """
+    from sklearn.utils._param_validation import InvalidParameterError, StrOptions, validate_parameter_constraints
+
+    constraints = getattr(estimator, "_parameter_constraints", {})
+    params = estimator.get_params(deep=False)
+    caller = type(estimator).__name__
+    for name, options in constraints.items():
+        if name not in params:
+            continue
+        value = params[name]
+        try:
+            validate_parameter_constraints({name: options}, {name: value}, caller_name=caller)
+        except InvalidParameterError as err:
+            allowed = [o for c in options if isinstance(c, StrOptions) for o in sorted(c.options)]
+            close = difflib.get_close_matches(value, allowed, n=1) if isinstance(value, str) else []
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise InvalidParameterError(f"{err}{hint}") from None
+
+
+def check_training_labels(y, *, n_samples: int | None = None) -> np.ndarray:
+    """Check training labels: 1-D, one per sample, at least two classes.
+
+    Returns the labels as a 1-D array.  Raises :class:`SingleClassError` when
+    fewer than two classes are present and :class:`SequenceInputError` when the
+    count does not match ``n_samples``.
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise SequenceInputError(f"labels must be 1-D, got shape {y.shape}")
+    if n_samples is not None and len(y) != n_samples:
+        raise SequenceInputError(f"{n_samples} sequences but {len(y)} labels")
+    classes = np.unique(y)
+    if len(classes) < 2:
+        only = f" (only {classes[0].item()!r})" if len(classes) else ""
+        raise SingleClassError(
+            f"training data must hold at least two classes, got {len(classes)} class{only}"
+        )
+    return y

@@ -1,0 +1,204 @@
+"""Behaviour shared by every neural network classifier of the project.
+
+:class:`SequenceNetClassifier` is a thin layer over skorch's
+``NeuralNetBinaryClassifier`` that adds what the DNA models all need:
+
+* ``X`` as strings, a FASTA path, or an already-encoded array (subclasses say
+  how to encode through :meth:`SequenceNetClassifier.encode`);
+* arbitrary binary labels (``classes_`` holds them; ``predict`` returns them);
+* ``random_state``: seeds torch inside ``fit`` (bitwise-reproducible on the CPU
+  for a fixed ``threads``) without touching the caller's global RNG state;
+* ``threads``: torch / BLAS thread count applied only during fit and predict
+  (see :mod:`enhancer_sk.threads`);
+* ``decision_function`` returning the logit.
+
+Model-specific sizes live in the ``module__*`` parameters, so
+``GridSearchCV`` can tune them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.preprocessing import LabelEncoder
+from skorch import NeuralNetBinaryClassifier
+from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
+
+from ...sequence.codes import is_sequence_path
+from ...threads import limit_threads
+from .._validation import check_training_labels
+
+__all__ = ["SequenceNetClassifier", "encoded_accuracy", "torch_seed"]
+
+
+def encoded_accuracy(net, X, y) -> float:
+    """Accuracy on the encoded 0/1 targets skorch sees during training (any label values)."""
+    proba = net.predict_proba(X)[:, 1]
+    y = np.asarray(y.cpu().numpy() if isinstance(y, torch.Tensor) else y)
+    return float(np.mean((proba > net.threshold) == (y > 0.5)))
+
+
+def torch_seed(random_state) -> int | None:
+    """Turn a ``random_state`` (None, int or ``RandomState``) into a torch seed."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, (int, np.integer)):
+        return int(random_state)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2**31 - 1))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**31 - 1))
+    raise ValueError(f"random_state must be None, an int or a numpy RandomState, got {random_state!r}")
+
+
+class SequenceNetClassifier(NeuralNetBinaryClassifier):
+    """Binary skorch classifier over DNA sequences (base class, not used directly).
+
+    Subclasses implement :meth:`encode` (sequences -> array the module takes)
+    and usually fix ``module`` and the defaults of the architecture.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance
+        Network returning one logit per sequence.
+    random_state : int, RandomState or None, default=None
+        Seed for weight initialisation, shuffling and dropout.  Training
+        batches are shuffled every epoch (``iterator_train__shuffle=True``).  With the same
+        seed and ``threads``, two fits give bitwise-identical results on the CPU.
+    threads : int or None, default=None
+        Torch threads during fit/predict; None: ``GALAXY_SLOTS`` or all CPUs
+        available to the process.
+    **kwargs
+        Any skorch ``NeuralNet`` parameter (``max_epochs``, ``lr``,
+        ``batch_size``, ``callbacks``, ``module__*``, ``optimizer__*`` ...).
+    """
+
+    def __init__(self, module, *args, random_state=None, threads=None, **kwargs):
+        # skorch does not shuffle training batches by default; sequence files are often
+        # sorted by class, which makes every batch one class and stalls training
+        kwargs.setdefault("iterator_train__shuffle", True)
+        super().__init__(module, *args, **kwargs)
+        self.random_state = random_state
+        self.threads = threads
+
+    @property
+    def _default_callbacks(self):
+        # skorch's default "valid_acc" compares predictions (our labels) with the encoded
+        # 0/1 targets; score the encoded targets instead so any label values work
+        return [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+            ("valid_acc", EpochScoring(encoded_accuracy, name="valid_acc", lower_is_better=False)),
+            ("print_log", PrintLog()),
+        ]
+
+    # -- encoding ---------------------------------------------------------------------
+    def encode(self, X) -> np.ndarray:  # pragma: no cover - abstract
+        """Turn sequences (strings / FASTA path / encoded array) into the module's input."""
+        raise NotImplementedError
+
+    def _encode_input(self, X):
+        """Encode unless ``X`` is already a numeric array or a torch Dataset."""
+        if isinstance(X, torch.utils.data.Dataset):
+            return X
+        return self.encode(X)
+
+    @staticmethod
+    def _is_encoded(X) -> bool:
+        """True for numeric NumPy arrays and tensors (not strings / paths)."""
+        if is_sequence_path(X):
+            return False
+        if isinstance(X, torch.Tensor):
+            return True
+        return isinstance(X, np.ndarray) and X.dtype.kind in "biuf"
+
+    # -- labels -------------------------------------------------------------------------
+    @property
+    def classes_(self):
+        return self.classes_inferred_
+
+    @classes_.setter
+    def classes_(self, value):  # allows loaders to set the labels
+        self.classes_inferred_ = np.asarray(value)
+
+    def _encode_labels(self, y, n_samples: int) -> np.ndarray:
+        y = check_training_labels(y, n_samples=n_samples)
+        encoder = LabelEncoder().fit(y)
+        if len(encoder.classes_) != 2:
+            raise ValueError(
+                f"{type(self).__name__} is a binary classifier but y holds {len(encoder.classes_)} "
+                f"classes {list(encoder.classes_)[:5]}; use TwoLayerEnhancerClassifier or "
+                "sklearn.multiclass.OneVsRestClassifier for more classes"
+            )
+        self.classes_inferred_ = encoder.classes_
+        return encoder.transform(y).astype(np.float32)
+
+    # -- fit / predict --------------------------------------------------------------------
+    def _limit_threads(self):
+        """Context manager applying ``threads`` during fit / predict (subclasses may refine it)."""
+        return limit_threads(self.threads)
+
+    def fit(self, X, y, **fit_params):
+        """Fit on sequences ``X`` (strings, FASTA path or encoded array) and labels ``y``."""
+        Xe = self._encode_input(X)
+        ye = self._encode_labels(y, len(Xe))
+        seed = torch_seed(self.random_state)
+        with self._limit_threads(), torch.random.fork_rng(devices=[]):
+            if seed is not None:
+                torch.manual_seed(seed)
+            super().fit(Xe, ye, **fit_params)
+        return self
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """Continue training on ``X``, ``y`` (labels must be the fitted ``classes_``)."""
+        if fit_params.get("_routing_method") == "fit":
+            # called by skorch's ``fit`` from our ``fit``: X and y are already encoded
+            with self._limit_threads():
+                super().partial_fit(X, y, **fit_params)
+            return self
+        Xe = self._encode_input(X)
+        if not hasattr(self, "classes_inferred_"):
+            ye = self._encode_labels(y, len(Xe))
+        else:
+            ye = np.searchsorted(self.classes_inferred_, np.asarray(y)).astype(np.float32)
+        with self._limit_threads():
+            super().partial_fit(Xe, ye, **fit_params)
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probabilities of ``classes_[0]`` and ``classes_[1]``, shape (n, 2)."""
+        Xe = self._encode_input(X)
+        # fork_rng: torch's DataLoader draws a seed from the global RNG even when not shuffling
+        with self._limit_threads(), torch.random.fork_rng(devices=[]):
+            return super().predict_proba(Xe)
+
+    def decision_function(self, X) -> np.ndarray:
+        """Logit of ``classes_[1]`` for each sequence, shape (n,)."""
+        Xe = self._encode_input(X)
+        with self._limit_threads(), torch.random.fork_rng(devices=[]):
+            logits = [self.infer_logits(batch) for batch in self._iter_batches(Xe)]
+        return np.concatenate(logits) if logits else np.empty(0, dtype=np.float32)
+
+    def _iter_batches(self, Xe):
+        dataset = self.get_dataset(Xe)
+        for batch in self.get_iterator(dataset, training=False):
+            yield batch[0] if isinstance(batch, (tuple, list)) else batch
+
+    def infer_logits(self, xb) -> np.ndarray:
+        """Logits of one batch in evaluation mode, as float32 NumPy."""
+        self.module_.eval()
+        with torch.no_grad():
+            out = self.infer(xb)
+        return out.detach().cpu().numpy().astype(np.float32, copy=False)
+
+    def predict(self, X) -> np.ndarray:
+        """Labels from ``classes_``: ``classes_[1]`` where its probability exceeds ``threshold``."""
+        proba = self.predict_proba(X)
+        return self.classes_[(proba[:, 1] > self.threshold).astype(int)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.non_deterministic = False
+        return tags
