@@ -187,10 +187,10 @@ def part_voting(args) -> list[dict]:
         ("max over all windows (paper)", dict(aggregate="max", max_windows_per_sequence=None)),
         ("mean over all windows", dict(aggregate="mean", max_windows_per_sequence=None)),
         ("max over all windows, both strands", dict(aggregate="max", max_windows_per_sequence=None,
-                                                    reverse_complement=True)),
+                                                    average_strands=True)),
         ("single central window", dict(aggregate="max", max_windows_per_sequence=1)),
     ):
-        clf.set_params(**{"reverse_complement": False, **params})
+        clf.set_params(**{"average_strands": False, **params})
         t0 = time.perf_counter()
         proba = clf.predict_proba(X_test)[:, 1]
         pred_s = time.perf_counter() - t0

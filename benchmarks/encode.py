@@ -48,7 +48,7 @@ def main() -> None:
         f"one-hot (n, 4, {args.length})": lambda: one_hot_encode(seqs),
         f"one-hot, lengths 150-250 -> {args.length} (crop/pad)": lambda: one_hot_encode(mixed, args.length),
         f"tokens (n, {args.length})": lambda: tokenize(seqs),
-        "k-mer spectrum k=6 canonical (sparse)": lambda: KmerSpectrum(k=6, canonical=True).fit_transform(seqs),
+        "k-mer spectrum k=6 canonical (sparse)": lambda: KmerSpectrum(k=6, canonical_kmers=True).fit_transform(seqs),
     }
     rows = []
     for name, fn in cases.items():

@@ -3,7 +3,7 @@
 Usage::
 
     nice -n 10 python benchmarks/gkm.py [--parts kernel ienhancer] [--sizes 1000 3000 10000 20000]
-        [--n-jobs 2] [--quick]
+        [--threads 2] [--quick]
 
 Parts
 -----
@@ -58,7 +58,7 @@ def _load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def bench_kernel(sizes: list[int], n_jobs: int) -> None:
+def bench_kernel(sizes: list[int], threads: int) -> None:
     from sklearn.svm import SVC
 
     from enhancer_sk.models.svm._gkm_kernel import gkm_self_kernel
@@ -69,20 +69,20 @@ def bench_kernel(sizes: list[int], n_jobs: int) -> None:
     for n in sizes:
         X, y = make_synthetic_enhancers(n, 200, random_state=0)
         t0 = time.perf_counter()
-        G = gkm_kernel(X, n_jobs=n_jobs, **PARAMS)
+        G = gkm_kernel(X, threads=threads, **PARAMS)
         t_gram = time.perf_counter() - t0
         load_gram = _load()
         t0 = time.perf_counter()
         svc = SVC(kernel="precomputed", cache_size=500).fit(G, y)
         t_svc = time.perf_counter() - t0
         del G
-        norms = np.sqrt(gkm_self_kernel(X[svc.support_], n_jobs=n_jobs, **PARAMS))
+        norms = np.sqrt(gkm_self_kernel(X[svc.support_], threads=threads, **PARAMS))
         t0 = time.perf_counter()
-        table = lmer_table(X[svc.support_], svc.dual_coef_[0] / norms, n_jobs=n_jobs, **PARAMS)
+        table = lmer_table(X[svc.support_], svc.dual_coef_[0] / norms, threads=threads, **PARAMS)
         t_table = time.perf_counter() - t0
         t0 = time.perf_counter()
-        raw = table_scores(X_new, table, l=PARAMS["l"], n_jobs=n_jobs)
-        raw / np.sqrt(gkm_self_kernel(X_new, n_jobs=n_jobs, **PARAMS))
+        raw = table_scores(X_new, table, l=PARAMS["l"], threads=threads)
+        raw / np.sqrt(gkm_self_kernel(X_new, threads=threads, **PARAMS))
         t_pred = time.perf_counter() - t0
         rows.append(
             {
@@ -105,14 +105,14 @@ def _scores(model, X) -> tuple[np.ndarray, float]:
     return model.predict_proba(X)[:, 1], 0.5
 
 
-def bench_ienhancer(data_home: str | None, n_jobs: int) -> None:
+def bench_ienhancer(data_home: str | None, threads: int) -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
     from enhancer_sk.sequence.encoders import GCContent
 
     models = {
-        "GkmSVM": lambda: GkmSVM(n_jobs=n_jobs, **PARAMS),
+        "GkmSVM": lambda: GkmSVM(threads=threads, **PARAMS),
         "GC content + LR": lambda: make_pipeline(GCContent(), LogisticRegression()),
     }
     from enhancer_sk.models.svm.kmer import KmerSVM
@@ -161,24 +161,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", nargs="+", default=["kernel", "ienhancer"], choices=["kernel", "ienhancer"])
     parser.add_argument("--sizes", nargs="+", type=int, default=[1000, 3000, 10000, 20000])
-    parser.add_argument("--n-jobs", type=int, default=None, help="threads (default: GALAXY_SLOTS or all CPUs)")
+    parser.add_argument("--threads", type=int, default=None, help="threads (default: GALAXY_SLOTS or all CPUs)")
     parser.add_argument("--data-home", default=None, help="default: $ENHANCER_SK_DATA")
     parser.add_argument("--quick", action="store_true", help="skip the 20,000-sequence kernel")
     args = parser.parse_args(argv)
-    n_jobs = resolve_threads(args.n_jobs)
+    threads = resolve_threads(args.threads)
     import numba
 
     print("# benchmarks/gkm.py")
     print(machine_info())
-    print(f"numba {numba.__version__}, kernel threads {n_jobs}, niceness {os.nice(0)}")
+    print(f"numba {numba.__version__}, kernel threads {threads}, niceness {os.nice(0)}")
     # compile (or load from cache) the numba functions outside the timings
     warm, warm_y = make_synthetic_enhancers(40, 60, random_state=0)
-    GkmSVM(n_jobs=n_jobs, **PARAMS).fit(warm, warm_y).decision_function(warm)
+    GkmSVM(threads=threads, **PARAMS).fit(warm, warm_y).decision_function(warm)
     if "kernel" in args.parts:
         sizes = [n for n in args.sizes if not (args.quick and n > 10000)]
-        bench_kernel(sizes, n_jobs)
+        bench_kernel(sizes, threads)
     if "ienhancer" in args.parts:
-        bench_ienhancer(args.data_home, n_jobs)
+        bench_ienhancer(args.data_home, threads)
     return 0
 
 

@@ -98,7 +98,7 @@ def test_slow_model_presets_run(tmp_path, model):
 def test_build_model_presets():
     assert isinstance(compare.build_model("kmer", seed=3), KmerSVM)
     gkm = compare.build_model("gkm", seed=3, threads=1)
-    assert isinstance(gkm, GkmSVM) and gkm.random_state == 3 and gkm.n_jobs == 1
+    assert isinstance(gkm, GkmSVM) and gkm.random_state == 3 and gkm.threads == 1
     deep = compare.build_model("deepenhancer", seed=3, threads=1, length=150)
     assert isinstance(deep, DeepEnhancerCNN) and deep.window == 150 and deep.random_state == 3
     lstm = compare.build_model("lstmatt", preset="full", seed=1, threads=1, length=180)
@@ -107,7 +107,7 @@ def test_build_model_presets():
     params = lstm.get_params()
     assert not any(k.startswith("module__") and k != "module__sequence_length" for k in params)
     assert (params["lr"], params["max_epochs"], params["train_split"]) == (1e-3, 9, None)
-    assert params["augment_reverse_complement"] and params["average_reverse_complement"]
+    assert params["augment_strands"] and params["average_strands"]
     assert [(n, type(c).__name__) for n, c in params["callbacks"]] == [("lr_schedule", "CosineAnnealing")]
     assert lstm.random_state == 1
 

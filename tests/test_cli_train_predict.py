@@ -119,7 +119,7 @@ def test_deepenhancer_options_history_and_both_strands(data, tmp_path, capsys):
     _, X, y = read_labelled_fasta(data / "all.fa", data / "labels.tsv")
     reference = DeepEnhancerCNN(
         "4conv", window=100, stride=50, max_epochs=3, batch_size=32, lr=0.01, patience=None,
-        train_split=GroupValidSplit(0.25), reverse_complement=True, random_state=5, threads=1,
+        train_split=GroupValidSplit(0.25), average_strands=True, random_state=5, threads=1,
         module__n_kernels_1=8, module__n_kernels_2=32, module__n_hidden_1=16, module__n_hidden_2=16,
     ).fit(X, y)
     _, Q = read_fasta(data / "query.fa")
@@ -144,7 +144,7 @@ def test_predict_both_strands_switches_a_network_on(data, tmp_path, capsys):
     p_plain = [float(r["probability"]) for r in _read_tsv(plain)]
     p_both = [float(r["probability"]) for r in _read_tsv(both)]
     np.testing.assert_allclose(p_plain, model.predict_proba(Q)[:, 1], rtol=1e-5)
-    np.testing.assert_allclose(p_both, model.set_params(average_reverse_complement=True).predict_proba(Q)[:, 1],
+    np.testing.assert_allclose(p_both, model.set_params(average_strands=True).predict_proba(Q)[:, 1],
                                rtol=1e-5)
     assert not np.allclose(p_plain, p_both)
 
@@ -176,7 +176,7 @@ def test_seed_ensemble_train_history_and_predict(data, tmp_path, capsys):
     np.testing.assert_allclose(single.fit(X, y).predict_proba(Q)[:, 1],
                                model.estimators_[1].predict_proba(Q)[:, 1], rtol=1e-6)
     for member in model.estimators_:
-        member.set_params(average_reverse_complement=True)
+        member.set_params(average_strands=True)
     np.testing.assert_allclose([float(r["probability"]) for r in _read_tsv(both)], model.predict_proba(Q)[:, 1],
                                rtol=1e-5)
 
@@ -188,7 +188,7 @@ def test_gkm_options(data, tmp_path, capsys):
                  "--threads", "1", "-o", str(bundle)]) == 0
     model = load(bundle)
     assert isinstance(model, GkmSVM) and (model.l, model.k, model.d, model.C) == (6, 4, 1, 0.5)
-    assert model.probability and model.n_jobs is None  # threads are not frozen into the bundle
+    assert model.probability and model.threads is None  # threads are not frozen into the bundle
     assert main(["predict", "-m", str(bundle), "--fasta", str(data / "query.fa"), "-o", str(out),
                  "--both-strands"]) == 0
     assert "no strand option" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GroupKFold, cross_val_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from enhancer_sk import load, save
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.exceptions import ModelFileError
 from enhancer_sk.models.nn.deepenhancer import (
@@ -19,8 +20,6 @@ from enhancer_sk.models.nn.deepenhancer import (
     DeepEnhancerNet,
     GroupValidSplit,
     WindowDataset,
-    load_deepenhancer,
-    save_deepenhancer,
 )
 from enhancer_sk.sequence.alphabet import reverse_complement
 from enhancer_sk.sequence.windows import SlidingWindows
@@ -194,7 +193,7 @@ def test_shared_convolution_scores_equal_window_by_window_scores(architecture):
     rng = np.random.default_rng(0)
     seqs = ["".join(rng.choice(list("ACGT"), n)) for n in (20, 57, 79, 80, 81, 150, 333)]
     for stride, rc, cap in ((1, False, None), (2, True, None), (3, False, None), (1, False, 3)):
-        clf = tiny(architecture=architecture, window=80, stride=stride, reverse_complement=rc,
+        clf = tiny(architecture=architecture, window=80, stride=stride, average_strands=rc,
                    max_windows_per_sequence=cap, iterator_valid__batch_size=50)
         torch.manual_seed(stride)
         clf.initialize()
@@ -220,7 +219,7 @@ def test_shared_convolution_scores_equal_window_by_window_scores(architecture):
 def test_reverse_complement_option_makes_scores_strand_symmetric(fitted):
     # lengths whose window sets mirror onto each other (span divisible by the stride)
     seqs = ["".join(np.random.default_rng(i).choice(list("ACGT"), n)) for i, n in enumerate([30, 40, 80, 120])]
-    both = clone(fitted).set_params(reverse_complement=True)
+    both = clone(fitted).set_params(average_strands=True)
     both.initialize()
     both.module_.load_state_dict(fitted.module_.state_dict())
     both.classes_ = fitted.classes_
@@ -291,7 +290,7 @@ def test_fine_tuning_starts_from_pretrained_weights(fitted, data, tmp_path):
     assert clone(tuned).init_from is fitted
     # from a model file
     path = tmp_path / "pre.safetensors"
-    save_deepenhancer(fitted, path)
+    save(fitted, path)
     from_file = tiny(init_from=str(path), max_epochs=0).fit(X, y)
     assert all(torch.equal(v, pre[k]) for k, v in _state(from_file).items())
     with pytest.raises(ValueError, match="different network"):
@@ -301,17 +300,21 @@ def test_fine_tuning_starts_from_pretrained_weights(fitted, data, tmp_path):
 def test_model_file_round_trip(fitted, data, tmp_path):
     X, _ = data
     path = tmp_path / "m.safetensors"
-    save_deepenhancer(fitted, path)
-    loaded = load_deepenhancer(path, threads=1)
+    save(fitted, path)
+    loaded = load(path).set_params(threads=1)
     np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
     assert list(loaded.classes_) == list(fitted.classes_)
     assert b"pickle" not in path.read_bytes()[:200]
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"not a model")
     with pytest.raises(ModelFileError):
-        load_deepenhancer(bad)
-    with pytest.raises(ValueError, match="fitted"):
-        save_deepenhancer(tiny(), tmp_path / "x.safetensors")
+        load(bad)
+    # init_from names a model file that holds another kind of model
+    from enhancer_sk import KmerSVM
+
+    save(KmerSVM(k=2, probability=False).fit(X, np.arange(len(X)) % 2), tmp_path / "k.eskm")
+    with pytest.raises(ModelFileError, match="not a DeepEnhancerCNN"):
+        tiny(init_from=str(tmp_path / "k.eskm"), max_epochs=0).fit(X, np.arange(len(X)) % 2)
 
 
 # ----------------------------------------------------------------------------- sklearn checks

@@ -83,8 +83,8 @@ def test_tokens_alphabet(seqs):
 @given(st.lists(dna_n, min_size=1, max_size=6), st.integers(1, 4), st.booleans())
 @settings(max_examples=60, deadline=None)
 def test_kmer_counts_match_naive(seqs, k, canonical):
-    X = KmerSpectrum(k=k, canonical=canonical).fit(seqs).transform(seqs).toarray()
-    names = list(KmerSpectrum(k=k, canonical=canonical).get_feature_names_out())
+    X = KmerSpectrum(k=k, canonical_kmers=canonical).fit(seqs).transform(seqs).toarray()
+    names = list(KmerSpectrum(k=k, canonical_kmers=canonical).get_feature_names_out())
     assert X.shape == (len(seqs), len(names))
     for s, row in zip(seqs, X):
         naive = dict.fromkeys(names, 0)
@@ -100,8 +100,8 @@ def test_kmer_counts_match_naive(seqs, k, canonical):
 
 def test_kmer_feature_counts():
     assert len(KmerSpectrum(k=3).get_feature_names_out()) == 64
-    assert len(KmerSpectrum(k=3, canonical=True).get_feature_names_out()) == 32
-    assert len(KmerSpectrum(k=4, canonical=True).get_feature_names_out()) == (256 + 16) // 2
+    assert len(KmerSpectrum(k=3, canonical_kmers=True).get_feature_names_out()) == 32
+    assert len(KmerSpectrum(k=4, canonical_kmers=True).get_feature_names_out()) == (256 + 16) // 2
     assert len(KmerSpectrum(k=(1, 3)).get_feature_names_out()) == 4 + 16 + 64
 
 

@@ -73,8 +73,8 @@ def test_seed_rules():
 @pytest.mark.parametrize(
     ("estimator", "n", "error", "match"),
     [
-        (LogisticRegression(), 0, ValueError, "n_estimators must be an int >= 1"),
-        (LogisticRegression(), 2.5, ValueError, "n_estimators must be an int >= 1"),
+        (LogisticRegression(), 0, ValueError, r"'n_estimators' parameter of SeedEnsembleClassifier must be an int"),
+        (LogisticRegression(), 2.5, ValueError, r"'n_estimators' parameter of SeedEnsembleClassifier must be an int"),
         (make_pipeline(KmerSpectrum(k=2), KmerSpectrum(k=3)), 2, TypeError, "Pipeline has no predict_proba"),
         (KmerSpectrum(k=2), 2, TypeError, "KmerSpectrum has no predict_proba"),
         (LinearSVC(), 2, TypeError, "LinearSVC has no predict_proba"),

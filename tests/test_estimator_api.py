@@ -22,7 +22,7 @@ from enhancer_sk.sequence.encoders import GCContent, KmerSpectrum, OneHotEncoder
 
 ESTIMATORS = [
     KmerSpectrum(),
-    KmerSpectrum(k=(2, 4), canonical=True, norm="l2"),
+    KmerSpectrum(k=(2, 4), canonical_kmers=True, norm="l2"),
     OneHotEncoder(length=50),
     OneHotEncoder(length=50, flatten=True),
     SequenceTokenizer(length=50),

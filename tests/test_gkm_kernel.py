@@ -63,9 +63,9 @@ PARAMS = [(5, 3, 2), (6, 4, 1), (6, 2, 3), (8, 5, 2), (4, 4, 0)]
 def test_gkm_kernel_matches_gapped_kmer_enumeration(l, k, d):
     X = _random_sequences(7, 9, 18, seed=l * 100 + k * 10 + d)
     raw_expected, expected = _brute_kernel(X, X, l, k, d)
-    raw = gkm_kernel(X, l=l, k=k, d=d, kernel="gkm", normalize=False, n_jobs=1)
+    raw = gkm_kernel(X, l=l, k=k, d=d, kernel="gkm", normalize=False, threads=1)
     np.testing.assert_allclose(raw, raw_expected, rtol=0, atol=1e-9)
-    np.testing.assert_allclose(gkm_kernel(X, l=l, k=k, d=d, kernel="gkm", n_jobs=1), expected, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(gkm_kernel(X, l=l, k=k, d=d, kernel="gkm", threads=1), expected, rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize("kernel", ["gkm_esttrunc", "gkm_estfull"])
@@ -75,17 +75,17 @@ def test_estimated_lmer_kernels_match_pair_enumeration(kernel, l, k, d):
     Y = _random_sequences(4, 10, 20, seed=l + d + 1)
     w = gkm_weights(l, k, d, kernel)
     _, expected = _brute_kernel(X, Y, l, k, d, weights=w)
-    np.testing.assert_allclose(gkm_kernel(X, Y, l=l, k=k, d=d, kernel=kernel, n_jobs=1), expected, atol=1e-9)
+    np.testing.assert_allclose(gkm_kernel(X, Y, l=l, k=k, d=d, kernel=kernel, threads=1), expected, atol=1e-9)
     _, expected_gram = _brute_kernel(X, X, l, k, d, weights=w)
-    np.testing.assert_allclose(gkm_kernel(X, l=l, k=k, d=d, kernel=kernel, n_jobs=1), expected_gram, atol=1e-9)
+    np.testing.assert_allclose(gkm_kernel(X, l=l, k=k, d=d, kernel=kernel, threads=1), expected_gram, atol=1e-9)
 
 
 def test_without_reverse_complement():
     X = _random_sequences(6, 10, 16, seed=3)
     _, expected = _brute_kernel(X, X, 5, 3, 2, rc=False)
-    got = gkm_kernel(X, l=5, k=3, d=2, kernel="gkm", reverse_complement=False, n_jobs=1)
+    got = gkm_kernel(X, l=5, k=3, d=2, kernel="gkm", canonical_kmers=False, threads=1)
     np.testing.assert_allclose(got, expected, atol=1e-9)
-    assert not np.allclose(got, gkm_kernel(X, l=5, k=3, d=2, kernel="gkm", n_jobs=1))
+    assert not np.allclose(got, gkm_kernel(X, l=5, k=3, d=2, kernel="gkm", threads=1))
 
 
 def test_gkm_weights_are_binomials():
@@ -126,10 +126,10 @@ def test_cross_kernel_equals_gram_block_and_threads_agree(monkeypatch):
 
     monkeypatch.setattr(module, "_SMALL_PAIRS", 0)  # use the threads even on this small input
     X = _random_sequences(30, 25, 60, seed=11)
-    G1 = gkm_kernel(X, l=6, k=4, d=2, n_jobs=1)
-    G2 = gkm_kernel(X, l=6, k=4, d=2, n_jobs=2)
+    G1 = gkm_kernel(X, l=6, k=4, d=2, threads=1)
+    G2 = gkm_kernel(X, l=6, k=4, d=2, threads=2)
     np.testing.assert_allclose(G1, G2, atol=1e-12)
-    np.testing.assert_allclose(gkm_kernel(X[:7], X, l=6, k=4, d=2, n_jobs=2), G1[:7], atol=1e-12)
+    np.testing.assert_allclose(gkm_kernel(X[:7], X, l=6, k=4, d=2, threads=2), G1[:7], atol=1e-12)
     np.testing.assert_allclose(np.diag(G1), 1.0)
     np.testing.assert_allclose(G1, G1.T, atol=0)
     raw = gkm_kernel(X, l=6, k=4, d=2, normalize=False)
@@ -144,9 +144,9 @@ def test_large_d_and_many_blocks(monkeypatch):
     monkeypatch.setattr(module, "_SMALL_PAIRS", 0)
     X = _random_sequences(11, 6, 12, seed=5)
     _, expected = _brute_kernel(X, X, 3, 2, 3)
-    np.testing.assert_allclose(gkm_kernel(X, l=3, k=2, d=3, kernel="gkm", n_jobs=2), expected, atol=1e-9)
+    np.testing.assert_allclose(gkm_kernel(X, l=3, k=2, d=3, kernel="gkm", threads=2), expected, atol=1e-9)
     _, expected = _brute_kernel(X[:5], X, 4, 2, 2)
-    np.testing.assert_allclose(gkm_kernel(X[:5], X, l=4, k=2, d=2, kernel="gkm", n_jobs=2), expected, atol=1e-9)
+    np.testing.assert_allclose(gkm_kernel(X[:5], X, l=4, k=2, d=2, kernel="gkm", threads=2), expected, atol=1e-9)
 
 
 def test_n_is_read_as_a_and_short_sequences_have_zero_rows():
@@ -162,8 +162,8 @@ def test_table_scores_equal_weighted_kernel_sums():
     Q = _random_sequences(5, 15, 30, seed=8)
     coef = np.random.default_rng(0).normal(size=len(X))
     for rc in (True, False):
-        T = lmer_table(X, coef, l=6, k=4, d=2, reverse_complement=rc)
-        raw = gkm_kernel(Q, X, l=6, k=4, d=2, reverse_complement=rc, normalize=False)
+        T = lmer_table(X, coef, l=6, k=4, d=2, canonical_kmers=rc)
+        raw = gkm_kernel(Q, X, l=6, k=4, d=2, canonical_kmers=rc, normalize=False)
         np.testing.assert_allclose(table_scores(Q, T, l=6), raw @ coef, atol=1e-9)
 
 

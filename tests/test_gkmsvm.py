@@ -17,9 +17,10 @@ from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.exceptions import SingleClassError
 from enhancer_sk.io.fasta import write_fasta
 from enhancer_sk.models.svm._gkm_kernel import gkm_kernel
-from enhancer_sk.models.svm.gkm import GkmSVM, platt_sigmoid
+from enhancer_sk.models.svm._platt import platt_scaling
+from enhancer_sk.models.svm.gkm import GkmSVM
 
-SMALL = {"l": 6, "k": 4, "d": 2, "n_jobs": 1}
+SMALL = {"l": 6, "k": 4, "d": 2, "threads": 1}
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +85,8 @@ def test_string_data_checks(synthetic):
     assert set(est.predict(X)) <= set(est.classes_)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_allclose(np.log(proba), est.predict_log_proba(X))
-    # probabilities rank as the decision values (sigmoid slope is negative)
-    assert est.probA_ < 0
+    # probabilities rank as the decision values (sigmoid slope is positive)
+    assert est.platt_[0] > 0
     np.testing.assert_array_equal(np.argsort(proba[:, 1], kind="stable"), np.argsort(first, kind="stable"))
 
 
@@ -103,7 +104,7 @@ def test_no_predict_proba_without_probability(synthetic):
 @pytest.mark.parametrize("rc", [True, False])
 def test_table_decision_equals_svc_on_kernel_rows(synthetic, kernel, rc):
     X, y = synthetic
-    params = {"l": 6, "k": 4, "d": 2, "kernel": kernel, "reverse_complement": rc}
+    params = {"l": 6, "k": 4, "d": 2, "kernel": kernel, "canonical_kmers": rc}
     est = GkmSVM(C=0.5, **params).fit(X[:150], y[:150])
     svc = SVC(kernel="precomputed", C=0.5).fit(gkm_kernel(X[:150], **params), y[:150])
     expected = svc.decision_function(gkm_kernel(X[150:], X[:150], **params))
@@ -131,13 +132,13 @@ def test_class_weight_and_sample_weight(synthetic):
     np.testing.assert_allclose(sw.decision_function(X), weighted.decision_function(X), atol=1e-6)
 
 
-def test_platt_sigmoid_fits_a_known_sigmoid():
+def test_platt_scaling_fits_a_known_sigmoid():
     rng = np.random.default_rng(0)
     f = rng.normal(size=4000) * 3
     target = rng.random(4000) < 1 / (1 + np.exp(-2.0 * f + 0.5))
-    a, b = platt_sigmoid(f, target)
-    assert a == pytest.approx(-2.0, abs=0.2)
-    assert b == pytest.approx(0.5, abs=0.2)
+    a, b = platt_scaling(f, target)
+    assert a == pytest.approx(2.0, abs=0.2)
+    assert b == pytest.approx(-0.5, abs=0.2)
 
 
 # ----------------------------------------------------------------------------- labels and inputs
@@ -181,7 +182,7 @@ def test_errors(synthetic):
         GkmSVM(l=5, k=6).fit(X, y)
     with pytest.raises(ValueError, match="kernel must be"):
         GkmSVM(kernel="linear").fit(X, y)
-    with pytest.raises(ValueError, match="C must be"):
+    with pytest.raises(ValueError, match="'C' parameter of GkmSVM must be"):
         GkmSVM(C=0, **SMALL).fit(X, y)
 
 
@@ -191,7 +192,7 @@ def test_errors(synthetic):
 def test_grid_search_and_cross_val_score(synthetic):
     X, y = synthetic
     grid = GridSearchCV(
-        GkmSVM(n_jobs=1),
+        GkmSVM(threads=1),
         {"l": [5, 6], "k": [3], "d": [1, 2], "kernel": ["gkm", "gkm_esttrunc"], "C": [1.0]},
         cv=3,
         scoring="roc_auc",

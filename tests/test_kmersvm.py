@@ -16,7 +16,8 @@ from enhancer_sk.datasets.synthetic import BUILTIN_MOTIFS, make_synthetic_enhanc
 from enhancer_sk.exceptions import SingleClassError
 from enhancer_sk.io.fasta import write_fasta
 from enhancer_sk.models.svm import kmer as kmersvm
-from enhancer_sk.models.svm.kmer import KmerSVM, platt_scaling
+from enhancer_sk.models.svm._platt import platt_scaling
+from enhancer_sk.models.svm.kmer import KmerSVM
 from enhancer_sk.sequence.alphabet import reverse_complement
 from enhancer_sk.sequence.encoders import KmerSpectrum
 
@@ -49,7 +50,7 @@ def test_sklearn_estimator_checks(estimator, check):
 def test_decision_function_equals_svc_on_the_spectrum(synthetic, kernel):
     X, y = synthetic
     model = KmerSVM(k=4, kernel=kernel, probability=False).fit(X[:180], y[:180])
-    features = KmerSpectrum(k=4, canonical=True, norm="l2").transform(X)
+    features = KmerSpectrum(k=4, canonical_kmers=True, norm="l2").transform(X)
     reference = SVC(kernel=kernel, gamma=model.gamma_).fit(features[:180], y[:180])
     np.testing.assert_allclose(
         model.decision_function(X[180:]), reference.decision_function(features[180:]), atol=1e-9
@@ -59,7 +60,7 @@ def test_decision_function_equals_svc_on_the_spectrum(synthetic, kernel):
 
 def test_gamma_scale_matches_svc(synthetic):
     X, y = synthetic
-    features = KmerSpectrum(k=3, canonical=True, norm="l2").transform(X)
+    features = KmerSpectrum(k=3, canonical_kmers=True, norm="l2").transform(X)
     model = KmerSVM(k=3, probability=False).fit(X, y)
     dense = features.toarray()
     assert model.gamma_ == pytest.approx(1.0 / (dense.shape[1] * dense.var()))
@@ -78,7 +79,7 @@ def test_large_n_path_without_gram_matrix_gives_same_model(synthetic, monkeypatc
 def test_linear_svm_matches_liblinear(synthetic):
     X, y = synthetic
     model = KmerSVM(k=3, svm="linear", probability=False, random_state=3).fit(X, y)
-    features = KmerSpectrum(k=3, canonical=True, norm="l2").transform(X)
+    features = KmerSpectrum(k=3, canonical_kmers=True, norm="l2").transform(X)
     # n_samples > n_features: liblinear's primal solver, which does not use the random seed
     reference = LinearSVC(dual="auto", tol=1e-3).fit(features, y)
     np.testing.assert_allclose(model.coef_, reference.coef_, atol=1e-10)
@@ -113,7 +114,7 @@ def test_canonical_spectrum_is_strand_symmetric(synthetic):
     model = KmerSVM(k=(2, 4), random_state=0).fit(X, y)
     np.testing.assert_allclose(model.decision_function(reverse_complement(X)), model.decision_function(X),
                                atol=1e-12)
-    stranded = KmerSVM(k=(2, 4), canonical=False, random_state=0).fit(X, y)
+    stranded = KmerSVM(k=(2, 4), canonical_kmers=False, random_state=0).fit(X, y)
     assert len(stranded.feature_names_) == 16 + 64 + 256
     assert len(model.feature_names_) == 10 + 32 + 136
     assert not np.allclose(stranded.decision_function(reverse_complement(X)), stranded.decision_function(X))
@@ -121,7 +122,7 @@ def test_canonical_spectrum_is_strand_symmetric(synthetic):
 
 def test_precomputed_features_give_the_same_model(synthetic):
     X, y = synthetic
-    features = KmerSpectrum(k=4, canonical=True, norm="l2").transform(X)
+    features = KmerSpectrum(k=4, canonical_kmers=True, norm="l2").transform(X)
     on_seqs = KmerSVM(k=4, random_state=0).fit(X, y)
     on_features = KmerSVM(k=4, random_state=0).fit(features, y)
     np.testing.assert_allclose(on_features.predict_proba(features), on_seqs.predict_proba(X), atol=1e-12)

@@ -430,12 +430,12 @@ def test_reverse_complement_augmentation_and_averaging(data):
 
     X, y = data
     plain = tiny().fit(X, y)
-    augmented = tiny(augment_reverse_complement=True).fit(X, y)
-    again = tiny(augment_reverse_complement=True).fit(X, y)
+    augmented = tiny(augment_strands=True).fit(X, y)
+    again = tiny(augment_strands=True).fit(X, y)
     np.testing.assert_array_equal(augmented.predict_proba(X), again.predict_proba(X))  # seeded
     assert not np.array_equal(plain.predict_proba(X), augmented.predict_proba(X))
     # averaging over both strands makes the prediction strand-symmetric
-    augmented.set_params(average_reverse_complement=True)
+    augmented.set_params(average_strands=True)
     np.testing.assert_array_equal(augmented.predict_proba(X), augmented.predict_proba(reverse_complement(X)))
     np.testing.assert_allclose(
         augmented.decision_function(X),

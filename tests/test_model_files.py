@@ -146,7 +146,7 @@ MODELS = {
     "lstmatt": (lambda X, y: lstmatt(), "data"),
     "lstmatt_options": (
         lambda X, y: lstmatt(
-            loss="paper", optimizer=torch.optim.AdamW, optimizer__weight_decay=0.01, average_reverse_complement=True,
+            loss="paper", optimizer=torch.optim.AdamW, optimizer__weight_decay=0.01, average_strands=True,
             train_split=ValidSplit(0.25, stratified=True, random_state=0),
             callbacks=[EarlyStopping(patience=1), ("decay", LRScheduler(torch.optim.lr_scheduler.ExponentialLR,
                                                                         gamma=0.9))],
@@ -156,16 +156,16 @@ MODELS = {
     **{f"deepenhancer_{arch}": (lambda X, y, arch=arch: deep(architecture=arch), "data") for arch in ARCHITECTURES},
     "deepenhancer_transfer": (_transfer_model, "data"),
     "deepenhancer_options": (
-        lambda X, y: deep(architecture="4conv", aggregate="mean", reverse_complement=True, patience=None,
+        lambda X, y: deep(architecture="4conv", aggregate="mean", average_strands=True, patience=None,
                           lr_decay=None, max_windows_per_sequence=3, train_split=None),
         "data",
     ),
     "kmersvm_rbf": (lambda X, y: KmerSVM(k=3, class_weight={0: 1.0, 1: 2.0}, random_state=0), "data"),
     "kmersvm_linear_kernel": (lambda X, y: KmerSVM(k=(2, 3), kernel="linear", C=np.float64(0.5),
                                                    probability=False), "data"),
-    "kmersvm_liblinear": (lambda X, y: KmerSVM(k=2, svm="linear", canonical=False, norm="l1", random_state=0),
+    "kmersvm_liblinear": (lambda X, y: KmerSVM(k=2, svm="linear", canonical_kmers=False, norm="l1", random_state=0),
                           "data"),
-    "gkmsvm": (lambda X, y: GkmSVM(l=6, k=4, d=2, probability=True, random_state=0, n_jobs=1), "data"),
+    "gkmsvm": (lambda X, y: GkmSVM(l=6, k=4, d=2, probability=True, random_state=0, threads=1), "data"),
     "two_layer_kmer": (lambda X, y: TwoLayerEnhancerClassifier(KmerSVM(k=3, random_state=0),
                                                                KmerSVM(k=2, kernel="linear", random_state=0)), "data3"),
     "two_layer_nets": (lambda X, y: TwoLayerEnhancerClassifier(lstmatt(), deep(architecture="4conv2pool")), "data3"),
@@ -288,7 +288,7 @@ def test_authors_keras_weights_round_trip(data_path, tmp_path):
 
 @pytest.mark.parametrize("model", [
     deep(architecture="6conv3pool6norm"),
-    make_pipeline(KmerSpectrum(k=(1, 3), canonical=True), StandardScaler(with_mean=False), LogisticRegression(C=0.1)),
+    make_pipeline(KmerSpectrum(k=(1, 3), canonical_kmers=True), StandardScaler(with_mean=False), LogisticRegression(C=0.1)),
     TwoLayerEnhancerClassifier(KmerSVM(k=3), non_label=0, weak_label=1, strong_label=2),
     CalibratedClassifierCV(LogisticRegression(), method="isotonic", cv=4),
 ])

@@ -128,8 +128,8 @@ def test_shared_convolutions_equal_window_by_window_scores(tmp_path, cnn, revers
     fasta = tmp_path / "g.fa"
     write_fasta(fasta, ["chr"], [seq])
     for step in (4, 6):  # a multiple of the pooling strides, and not
-        _, starts, _, fast = _blocks(cnn, fasta, step=step, reverse_complement=reverse_complement, batch_size=50)
-        _, starts2, _, slow = _blocks(cnn, fasta, step=step, reverse_complement=reverse_complement,
+        _, starts, _, fast = _blocks(cnn, fasta, step=step, average_strands=reverse_complement, batch_size=50)
+        _, starts2, _, slow = _blocks(cnn, fasta, step=step, average_strands=reverse_complement,
                                       share_convolutions=False)
         np.testing.assert_array_equal(starts, starts2)
         np.testing.assert_allclose(fast, slow, atol=1e-5, rtol=0)
@@ -178,7 +178,7 @@ def test_every_estimator_scans_with_its_own_window(request, tmp_path, training, 
     elif name == "gkm":
         from enhancer_sk.models.svm.gkm import GkmSVM
 
-        model = GkmSVM(l=6, k=4, d=2, n_jobs=1, probability=True, random_state=0).fit(X, y)
+        model = GkmSVM(l=6, k=4, d=2, threads=1, probability=True, random_state=0).fit(X, y)
         expected_window = DEFAULT_WINDOW
     else:
         model = make_pipeline(OneHotEncoder(length=50, flatten=True), LogisticRegression(max_iter=200)).fit(X, y)

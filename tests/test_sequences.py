@@ -7,6 +7,7 @@ import gzip
 import numpy as np
 import pytest
 
+from enhancer_sk._validation import check_training_labels
 from enhancer_sk.exceptions import (
     DuplicateIdError,
     EmptyInputError,
@@ -19,7 +20,6 @@ from enhancer_sk.exceptions import (
 )
 from enhancer_sk.io.fasta import iter_fasta_chunks, read_fasta, write_fasta
 from enhancer_sk.io.labels import read_class_fastas, read_labelled_fasta
-from enhancer_sk.models._validation import check_training_labels
 from enhancer_sk.sequence.codes import as_sequences, codes_to_strings, sequence_codes
 
 

@@ -57,6 +57,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..io.fasta import FastaChunk, iter_fasta_chunks
+from ..sequence.alphabet import reverse_complement_codes
 from ..sequence.codes import PathLike, codes_to_strings, sequence_codes
 from ..threads import limit_threads
 
@@ -151,7 +152,7 @@ class WindowScorer:
     window : int
     batch_size : int
         Windows scored together.
-    reverse_complement : bool
+    average_strands : bool
         Average the probabilities of both strands.
     share_convolutions : bool or None
         Use the model's ``window_proba`` (shared convolutions) when it has
@@ -160,7 +161,7 @@ class WindowScorer:
         Threads while scoring (the model's ``threads`` too, when it has one).
     """
 
-    def __init__(self, model, window: int, batch_size: int = 1024, reverse_complement: bool = False,
+    def __init__(self, model, window: int, batch_size: int = 1024, average_strands: bool = False,
                  share_convolutions: bool | None = None, threads: int | None = None):
         shared_ok = hasattr(model, "window_proba") and getattr(model, "window", None) == window
         if share_convolutions and not shared_ok:
@@ -181,7 +182,7 @@ class WindowScorer:
         self.model = model
         self.window = int(window)
         self.batch_size = int(batch_size)
-        self.reverse_complement = bool(reverse_complement)
+        self.average_strands = bool(average_strands)
         self.uses_window_proba = hasattr(model, "window_proba") and getattr(model, "window", None) == window
         self.shared = shared_ok if share_convolutions is None else bool(share_convolutions)
         self.threads = threads
@@ -194,16 +195,15 @@ class WindowScorer:
         with limit_threads(self.threads):
             if self.uses_window_proba:
                 return self.model.window_proba(codes, starts, batch_size=self.batch_size,
-                                               reverse_complement=self.reverse_complement or None,
+                                               average_strands=self.average_strands or None,
                                                shared=self.shared)
             out = np.empty(len(starts), dtype=np.float64)
             offsets = np.arange(self.window, dtype=np.int64)
             for a in range(0, len(starts), self.batch_size):
                 win = codes[starts[a : a + self.batch_size, None] + offsets[None, :]]
                 p = self._proba(win)
-                if self.reverse_complement:
-                    rc = np.where(win < 4, 3 - win, win)[:, ::-1]
-                    p = (p + self._proba(rc)) / 2
+                if self.average_strands:
+                    p = (p + self._proba(reverse_complement_codes(win))) / 2
                 out[a : a + len(win)] = p
             return out
 
@@ -314,7 +314,7 @@ def _region_chunks(genome, chrom: str, start: int, end: int, strand: str, name: 
         except InvalidCharacterError as err:
             raise InvalidCharacterError(f"region {name!r} ({chrom}:{a}-{b}) of {genome.path!r}: {err}") from None
         if strand == "-":
-            codes = np.where(codes < 4, 3 - codes, codes)[::-1].astype(np.uint8)
+            codes = reverse_complement_codes(codes)
         last = offset + n >= length
         yield FastaChunk(name, offset, np.ascontiguousarray(codes), last)
         if last:
@@ -507,7 +507,7 @@ def iter_window_scores(
     step: int = 50,
     batch_size: int = 1024,
     threads: int | None = None,
-    reverse_complement: bool = False,
+    average_strands: bool = False,
     max_n_fraction: float = 0.1,
     chunk_size: int = 1_000_000,
     share_convolutions: bool | None = None,
@@ -528,7 +528,7 @@ def iter_window_scores(
     distributed = client is not None
     if distributed and threads is None:
         threads = 1  # one thread per task: the cluster's workers provide the parallelism
-    scorer = WindowScorer(model, window, batch_size, reverse_complement, share_convolutions, threads)
+    scorer = WindowScorer(model, window, batch_size, average_strands, share_convolutions, threads)
     genome = own_client = None
     t0 = time.perf_counter()
     try:
@@ -597,7 +597,7 @@ def scan(
     step: int = 50,
     batch_size: int = 1024,
     threads: int | None = None,
-    reverse_complement: bool = False,
+    average_strands: bool = False,
     max_n_fraction: float = 0.1,
     threshold: float = 0.5,
     chunk_size: int = 1_000_000,
@@ -645,9 +645,9 @@ def scan(
     threads : int, optional
         CPU threads (None: ``GALAXY_SLOTS`` or all CPUs; one per task on a
         Dask cluster).
-    reverse_complement : bool, default=False
+    average_strands : bool, default=False
         Average every window's probability with that of its reverse
-        complement (a DeepEnhancerCNN with ``reverse_complement=True``
+        complement (a DeepEnhancerCNN with ``average_strands=True``
         always does).
     max_n_fraction : float, default=0.1
         Skip windows with more than this fraction of ``N`` (assembly gaps).
@@ -691,7 +691,7 @@ def scan(
             bed.write("#" + "\t".join(CALL_COLUMNS) + "\n")
         blocks = iter_window_scores(
             model, fasta, regions=regions, window=window, step=step, batch_size=batch_size,
-            threads=threads, reverse_complement=reverse_complement, max_n_fraction=max_n_fraction,
+            threads=threads, average_strands=average_strands, max_n_fraction=max_n_fraction,
             chunk_size=chunk_size, share_convolutions=share_convolutions, client=client,
             max_in_flight=max_in_flight, verbose=verbose, summary=summary,
         )

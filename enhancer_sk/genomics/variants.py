@@ -40,6 +40,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..models._proba import logit
+from ..sequence.alphabet import ALPHABET, IUPAC_AMBIGUITY
 from ..sequence.codes import PathLike, sequence_codes
 from .scanning import WindowScorer, default_window
 
@@ -93,11 +95,6 @@ def _pysam():
     return pysam
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-12, 1 - 1e-12)
-    return np.log(p) - np.log1p(-p)
-
-
 def _window(genome, chrom: str, start: int, ref_len: int, allele: str, window: int) -> str:
     """Genome around ``start .. start + ref_len`` with ``allele`` in place of it, centred, ``window`` long."""
     left = (window - len(allele)) // 2
@@ -112,7 +109,7 @@ def _window(genome, chrom: str, start: int, ref_len: int, allele: str, window: i
 
 def _symbolic(alt: str) -> bool:
     """ALT without a sequence: ``<DEL>``, ``*``, ``.``, breakends (or anything but bases)."""
-    return not alt or not set(alt.upper()) <= set("ACGTNRYSWKMBDHV")
+    return not alt or not set(alt.upper()) <= set(ALPHABET + IUPAC_AMBIGUITY)
 
 
 def _normalised(allele: str) -> str:
@@ -120,7 +117,7 @@ def _normalised(allele: str) -> str:
     return allele.upper().translate(_TO_N)
 
 
-_TO_N = str.maketrans("RYSWKMBDHV", "NNNNNNNNNN")
+_TO_N = str.maketrans(IUPAC_AMBIGUITY, "N" * len(IUPAC_AMBIGUITY))
 
 
 def _open_vcf(vcf: PathLike):
@@ -152,7 +149,7 @@ def _records_with_effects(model, records, genome, window: int, scorer: WindowSco
                 if r["status"] == "ok":
                     ref_s, alt_s = float(scores[r["ref_i"]]), float(scores[r["alt_i"]])
                     diff = alt_s - ref_s
-                    lor = float(_logit(np.array(alt_s)) - _logit(np.array(ref_s)))
+                    lor = float(logit(alt_s) - logit(ref_s))
                 else:
                     ref_s = alt_s = diff = lor = float("nan")
                 effects.append(VariantEffect(record.chrom, int(record.pos), record.id or ".", record.ref, r["alt"],
@@ -211,7 +208,7 @@ def iter_variant_effects(
     window: int | None = None,
     batch_size: int = 1024,
     threads: int | None = None,
-    reverse_complement: bool = False,
+    average_strands: bool = False,
     vcf_output: PathLike | None = None,
     verbose: bool = False,
 ) -> Iterator[VariantEffect]:
@@ -225,7 +222,7 @@ def iter_variant_effects(
         raise ValueError(f"window must be a positive integer, got {window!r}")
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    scorer = WindowScorer(model, int(window), int(batch_size), reverse_complement, None, threads)
+    scorer = WindowScorer(model, int(window), int(batch_size), average_strands, None, threads)
     vcf_in = _open_vcf(vcf)
     try:
         with ReferenceGenome(genome_fasta) as genome, contextlib.ExitStack() as stack:
@@ -288,7 +285,7 @@ def score_variants(
     window: int | None = None,
     batch_size: int = 1024,
     threads: int | None = None,
-    reverse_complement: bool = False,
+    average_strands: bool = False,
     verbose: bool = False,
 ) -> list[VariantEffect]:
     """Score the reference and alternate windows of every SNV and indel of a VCF.
@@ -315,7 +312,7 @@ def score_variants(
         Windows scored together.
     threads : int, optional
         CPU threads (None: ``GALAXY_SLOTS`` or all CPUs).
-    reverse_complement : bool, default=False
+    average_strands : bool, default=False
         Average each window's probability over both strands.
     verbose : bool, default=False
         Progress bar on stderr.
@@ -331,7 +328,7 @@ def score_variants(
     >>> effects = score_variants(model, "calls.vcf.gz", "hg38.fa", output="effects.tsv")  # doctest: +SKIP
     """
     effects = iter_variant_effects(model, vcf, genome_fasta, window=window, batch_size=batch_size, threads=threads,
-                                   reverse_complement=reverse_complement, vcf_output=vcf_output, verbose=verbose)
+                                   average_strands=average_strands, vcf_output=vcf_output, verbose=verbose)
     rows: list[VariantEffect] = []
     kept = (rows.append(e) or e for e in effects)
     if output is None:

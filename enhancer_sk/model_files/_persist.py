@@ -444,7 +444,7 @@ class _Encoder:
         state = dict(state or {})
         state.pop("_sklearn_version", None)
         params = est.get_params(deep=False) if hasattr(est, "get_params") else {}
-        for key in list(params) + list(_DERIVED.get(type(est).__name__, ())):
+        for key in list(params) + list(getattr(est, "_derived_attributes", ())):
             state.pop(key, None)
         if not state:
             return None
@@ -486,10 +486,6 @@ def _estimator_name(est) -> str | None:
         if name is not None:
             return name
     return None
-
-
-#: class name -> fitted attributes not stored (rebuilt on load by _AFTER_LOAD)
-_DERIVED: dict[str, tuple[str, ...]] = {"GkmSVM": ("table_",)}
 
 
 # ----------------------------------------------------------------------------- decoding
@@ -692,6 +688,8 @@ class _Decoder:
             check = _AFTER_LOAD.get(name)
             if check is not None:
                 check(est, where)
+            if hasattr(est, "_check_loaded_state"):  # the estimator's own check of its fitted arrays
+                est._check_loaded_state()
         except ModelFileError:
             raise
         except (AttributeError, TypeError, ValueError, IndexError) as err:
@@ -829,22 +827,7 @@ def _check_svc(est, where: str) -> None:
         raise ModelFileError(f"{where}: incomplete SVC state ({err})") from None
 
 
-def _check_gkmsvm(est, where: str) -> None:
-    """GkmSVM's numba kernels index by these arrays: check sizes, then rebuild ``table_``."""
-    try:
-        est._validate_params_here()
-    except ValueError as err:
-        raise ModelFileError(f"{where}: bad GkmSVM parameters ({err})") from None
-    n = len(est.support_sequences_)
-    _require(np.asarray(est.dual_coef_).shape == (n,), where, "dual_coef_")
-    _require(np.asarray(est.support_norms_).shape == (n,), where, "support_norms_")
-    _require(np.asarray(est.classes_).shape == (2,), where, "classes_")
-    est.dual_coef_ = np.asarray(est.dual_coef_, dtype=np.float64)
-    est.support_norms_ = np.asarray(est.support_norms_, dtype=np.float64)
-    est.build_table()
-
-
-_AFTER_LOAD = {"SVC": _check_svc, "GkmSVM": _check_gkmsvm}
+_AFTER_LOAD = {"SVC": _check_svc}
 
 
 # ----------------------------------------------------------------------------- files

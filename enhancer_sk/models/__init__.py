@@ -4,7 +4,7 @@ and estimators built from other estimators (:mod:`~enhancer_sk.models.meta`).
 Every estimator takes sequences as ``X`` (strings, arrays of strings, FASTA
 paths), any two labels (``classes_``), a ``random_state`` and, where it
 computes in parallel, ``threads``; it declares ``_parameter_constraints`` and
-checks them in ``fit`` (:mod:`~enhancer_sk.models._validation`).
+checks them in ``fit`` (:mod:`enhancer_sk._validation`).
 """
 
 from .._lazy import attach

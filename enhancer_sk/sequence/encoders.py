@@ -17,12 +17,15 @@ Encoders with a ``length`` centre-crop / N-pad to it
 from __future__ import annotations
 
 import itertools
+import numbers
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import normalize as _sk_normalize
+from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._validation import validate_params
 from .alphabet import ALPHABET
 from .codes import SequenceCodes, SequencesLike, sequence_codes
 from .fixed_length import fixed_length_codes
@@ -70,15 +73,15 @@ def tokenize(X: SequencesLike, length: int | None = None) -> np.ndarray:
 class _SequenceTransformer(TransformerMixin, BaseEstimator):
     """Shared scikit-learn plumbing: stateless transformers over sequences."""
 
+    _parameter_constraints: dict = {}
+
     def fit(self, X, y=None):
-        self._validate_params_here()
+        """Check the parameters and the sequences; the transformers learn nothing from the data."""
+        validate_params(self)
         sc = sequence_codes(X)
         self.n_features_in_ = 1
         self._fit_codes(sc)
         return self
-
-    def _validate_params_here(self):
-        pass
 
     def _fit_codes(self, sc):
         pass
@@ -109,6 +112,11 @@ class OneHotEncoder(_SequenceTransformer):
     (1, 4, 5)
     """
 
+    _parameter_constraints: dict = {
+        "length": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "flatten": ["boolean"],
+    }
+
     def __init__(self, length: int | None = None, flatten: bool = False):
         self.length = length
         self.flatten = flatten
@@ -126,6 +134,8 @@ class SequenceTokenizer(_SequenceTransformer):
     length : int or None, default=None
         Output length (centre crop / N pad); None requires equal lengths.
     """
+
+    _parameter_constraints: dict = {"length": [Interval(numbers.Integral, 1, None, closed="left"), None]}
 
     def __init__(self, length: int | None = None):
         self.length = length
@@ -187,7 +197,7 @@ class KmerSpectrum(_SequenceTransformer):
     k : int or tuple of int, default=3
         A k, or an inclusive range ``(k_min, k_max)``; features of every k are
         stacked side by side.
-    canonical : bool, default=False
+    canonical_kmers : bool, default=False
         Merge each k-mer with its reverse complement (one column per pair,
         named by the lexicographically smaller one).
     norm : {None, "l1", "l2"}, default=None
@@ -201,37 +211,41 @@ class KmerSpectrum(_SequenceTransformer):
         The k-mer of each column.
     """
 
-    def __init__(self, k=3, canonical: bool = False, norm: str | None = None, dtype=np.float64):
+    _parameter_constraints: dict = {
+        "k": [Interval(numbers.Integral, 1, 12, closed="both"), tuple, list],
+        "canonical_kmers": ["boolean"],
+        "norm": [StrOptions({"l1", "l2"}), None],
+        "dtype": "no_validation",
+    }
+
+    def __init__(self, k=3, canonical_kmers: bool = False, norm: str | None = None, dtype=np.float64):
         self.k = k
-        self.canonical = canonical
+        self.canonical_kmers = canonical_kmers
         self.norm = norm
         self.dtype = dtype
 
     def _ks(self) -> list[int]:
+        """The k values (the parameters checked first: ``transform`` may run without ``fit``)."""
+        validate_params(self)
         k = self.k
         if isinstance(k, (int, np.integer)):
             ks = [int(k)]
-        elif isinstance(k, (tuple, list)) and len(k) == 2:
+        elif len(k) == 2:
             ks = list(range(int(k[0]), int(k[1]) + 1))
         else:
             raise ValueError(f"k must be an int or a (k_min, k_max) pair, got {k!r}")
         if not ks or min(ks) < 1 or max(ks) > 12:
             raise ValueError(f"k must lie in 1..12, got {k!r}")
-        if self.norm not in (None, "l1", "l2"):
-            raise ValueError(f"norm must be None, 'l1' or 'l2', got {self.norm!r}")
         return ks
 
     def _columns(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(column of every k-mer, index of the k-mer naming each column)."""
-        if not self.canonical:
+        if not self.canonical_kmers:
             idx = np.arange(4**k)
             return idx, idx
         rep = np.minimum(np.arange(4**k), kmer_reverse_complement_index(k))
         kept, col = np.unique(rep, return_inverse=True)
         return col, kept
-
-    def _validate_params_here(self):
-        self._ks()
 
     def _fit_codes(self, sc):
         names = []
@@ -250,7 +264,7 @@ class KmerSpectrum(_SequenceTransformer):
         for k in self._ks():
             counts = kmer_counts(sc, k)
             col, kept = self._columns(k)
-            if self.canonical:
+            if self.canonical_kmers:
                 merge = sp.csr_matrix(
                     (np.ones(4**k), (np.arange(4**k), col)), shape=(4**k, len(kept))
                 )

@@ -15,8 +15,10 @@ import sys
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
+from ..._validation import validate_params
 from ...sequence.codes import as_sequences, is_sequence_path
 
 __all__ = ["SeedEnsembleClassifier", "mean_probability"]
@@ -104,6 +106,13 @@ class SeedEnsembleClassifier(ClassifierMixin, BaseEstimator):
     ['enhancer', 'non', 'enhancer', 'non']
     """
 
+    # random_state: checked in fit with n_estimators (the members' seeds base .. base + n - 1 must be valid)
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "get_params"])],
+        "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
+        "verbose": ["verbose"],
+    }
+
     def __init__(self, estimator, n_estimators: int = 3, *, random_state=None, verbose: int = 1):
         self.estimator = estimator
         self.n_estimators = n_estimators
@@ -136,9 +145,8 @@ class SeedEnsembleClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        validate_params(self)
         n = self.n_estimators
-        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"n_estimators must be an int >= 1, got {n!r}")
         if not hasattr(self.estimator, "predict_proba"):
             raise TypeError(
                 f"SeedEnsembleClassifier averages probabilities: {type(self.estimator).__name__} has no predict_proba"

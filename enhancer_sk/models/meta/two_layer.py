@@ -18,9 +18,11 @@ import difflib
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 
+from ..._validation import validate_params
 from ...exceptions import SingleClassError
 from ...sequence.codes import as_sequences, is_sequence_path
 
@@ -71,6 +73,12 @@ class TwoLayerEnhancerClassifier(ClassifierMixin, BaseEstimator):
     >>> clf.fit(X, y).predict(X[:4]).tolist()
     ['weak', 'non', 'strong', 'non']
     """
+
+    # the three labels may be any values; that they differ is checked in fit
+    _parameter_constraints: dict = {
+        "layer1": [HasMethods(["fit", "predict", "predict_proba"])],
+        "layer2": [HasMethods(["fit", "predict", "predict_proba"]), None],
+    }
 
     def __init__(self, layer1, layer2=None, *, non_label="non", weak_label="weak", strong_label="strong"):
         self.layer1 = layer1
@@ -134,6 +142,7 @@ class TwoLayerEnhancerClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        validate_params(self)
         X = self._as_indexable(X)
         y = self._check_y(y, _num_samples(X))
         enhancer = y != self.non_label

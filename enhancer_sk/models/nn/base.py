@@ -18,15 +18,18 @@ Model-specific sizes live in the ``module__*`` parameters, so
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import torch
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval
 from skorch import NeuralNetBinaryClassifier
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 
+from ..._validation import check_training_labels, validate_params
 from ...sequence.codes import is_sequence_path
 from ...threads import limit_threads
-from .._validation import check_training_labels
 
 __all__ = ["SequenceNetClassifier", "encoded_accuracy", "torch_seed"]
 
@@ -54,30 +57,71 @@ def torch_seed(random_state) -> int | None:
 class SequenceNetClassifier(NeuralNetBinaryClassifier):
     """Binary skorch classifier over DNA sequences (base class, not used directly).
 
-    Subclasses implement :meth:`encode` (sequences -> array the module takes)
-    and usually fix ``module`` and the defaults of the architecture.
+    It owns what every network shares: the defaults below, the one ``fit`` /
+    ``partial_fit``, labels, seeds and threads.  A subclass declares only what
+    it changes (its module, its own parameters and their
+    ``_parameter_constraints``) and how sequences become training data, by
+    two hooks:
+
+    * :meth:`encode`: sequences (strings, FASTA path or an encoded array) ->
+      the array the module takes (used for prediction, and for training
+      unless :meth:`training_data` is overridden);
+    * :meth:`training_data`: sequences and their 0/1 targets -> what skorch
+      trains on (``(X, y)``, or a ``Dataset`` and ``None``) and the number
+      of sequences.
 
     Parameters
     ----------
     module : torch.nn.Module class or instance
         Network returning one logit per sequence.
+    optimizer : torch optimizer class, default=torch.optim.Adam
+    lr : float, default=1e-4
+        Learning rate.
+    max_epochs : int, default=30
+    batch_size : int, default=64
     random_state : int, RandomState or None, default=None
-        Seed for weight initialisation, shuffling and dropout.  Training
-        batches are shuffled every epoch (``iterator_train__shuffle=True``).  With the same
-        seed and ``threads``, two fits give bitwise-identical results on the CPU.
+        Seed for weight initialisation, shuffling and dropout, applied at the
+        start of every ``fit`` and ``partial_fit`` (the caller's global torch
+        RNG state is left untouched).  Training batches are shuffled every
+        epoch (``iterator_train__shuffle=True``).  With the same seed and
+        ``threads``, two fits give bitwise-identical results on the CPU.
     threads : int or None, default=None
-        Torch threads during fit/predict; None: ``GALAXY_SLOTS`` or all CPUs
+        Torch threads during fit / predict; None: ``GALAXY_SLOTS`` or all CPUs
         available to the process.
+    verbose : int, default=0
+        1 prints the skorch epoch log.
     **kwargs
-        Any skorch ``NeuralNet`` parameter (``max_epochs``, ``lr``,
-        ``batch_size``, ``callbacks``, ``module__*``, ``optimizer__*`` ...).
+        Any skorch ``NeuralNet`` parameter (``callbacks``, ``train_split``,
+        ``module__*``, ``optimizer__*``, ``iterator_train__*`` ...).
     """
 
-    def __init__(self, module, *args, random_state=None, threads=None, **kwargs):
+    _parameter_constraints: dict = {
+        "lr": [Interval(numbers.Real, 0.0, None, closed="neither")],
+        "max_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, -1, None, closed="left")],
+        "random_state": ["random_state", np.random.Generator],
+        "threads": [Interval(numbers.Integral, None, None, closed="neither"), None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        module,
+        *args,
+        optimizer=torch.optim.Adam,
+        lr: float = 1e-4,
+        max_epochs: int = 30,
+        batch_size: int = 64,
+        random_state=None,
+        threads: int | None = None,
+        verbose: int = 0,
+        **kwargs,
+    ):
         # skorch does not shuffle training batches by default; sequence files are often
         # sorted by class, which makes every batch one class and stalls training
         kwargs.setdefault("iterator_train__shuffle", True)
-        super().__init__(module, *args, **kwargs)
+        super().__init__(module, *args, optimizer=optimizer, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
+                         verbose=verbose, **kwargs)
         self.random_state = random_state
         self.threads = threads
 
@@ -93,13 +137,23 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
             ("print_log", PrintLog()),
         ]
 
-    # -- encoding ---------------------------------------------------------------------
+    # -- hooks ------------------------------------------------------------------------------
     def encode(self, X) -> np.ndarray:  # pragma: no cover - abstract
         """Turn sequences (strings / FASTA path / encoded array) into the module's input."""
         raise NotImplementedError
 
+    def training_data(self, X, targets_of) -> tuple:
+        """What skorch trains on: ``(X_train, y_train, n_sequences)``.
+
+        ``targets_of(n)`` returns the 0/1 targets of the ``n`` sequences
+        (checked against the labels).  Default: the encoded input and the
+        targets.
+        """
+        Xe = self._encode_input(X)
+        return Xe, targets_of(len(Xe)), len(Xe)
+
     def _encode_input(self, X):
-        """Encode unless ``X`` is already a numeric array or a torch Dataset."""
+        """Encode unless ``X`` is already a torch Dataset."""
         if isinstance(X, torch.utils.data.Dataset):
             return X
         return self.encode(X)
@@ -123,6 +177,7 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
         self.classes_inferred_ = np.asarray(value)
 
     def _encode_labels(self, y, n_samples: int) -> np.ndarray:
+        """0/1 targets of new training labels; sets ``classes_``."""
         y = check_training_labels(y, n_samples=n_samples)
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) != 2:
@@ -134,38 +189,63 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
         self.classes_inferred_ = encoder.classes_
         return encoder.transform(y).astype(np.float32)
 
-    # -- fit / predict --------------------------------------------------------------------
+    def _labels_as_index(self, y, n_samples: int) -> np.ndarray:
+        """0/1 targets of labels that must be among the fitted ``classes_`` (``partial_fit``)."""
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1 or len(y) != n_samples:
+            raise ValueError(f"{n_samples} sequences but labels of shape {y.shape}")
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            raise ValueError(f"label {y[unknown][0]!r} is not one of the fitted classes {list(self.classes_)}")
+        return np.searchsorted(self.classes_, y).astype(np.float32)
+
+    # -- fit ----------------------------------------------------------------------------
     def _limit_threads(self):
         """Context manager applying ``threads`` during fit / predict (subclasses may refine it)."""
         return limit_threads(self.threads)
 
     def fit(self, X, y, **fit_params):
-        """Fit on sequences ``X`` (strings, FASTA path or encoded array) and labels ``y``."""
-        Xe = self._encode_input(X)
-        ye = self._encode_labels(y, len(Xe))
+        """Fit on sequences ``X`` (strings, FASTA path or encoded array) and labels ``y`` (any two values).
+
+        Returns
+        -------
+        self
+        """
+        return self._train(X, y, partial=False, **fit_params)
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """Continue training on ``X``, ``y`` without re-initialising (labels among the fitted ``classes_``).
+
+        Returns
+        -------
+        self
+        """
+        if fit_params.get("_routing_method") == "fit":
+            # skorch's fit hands the training data prepared by _train on to partial_fit
+            return super().partial_fit(X, y, **fit_params)
+        return self._train(X, y, partial=True, **fit_params)
+
+    def _train(self, X, y, *, partial: bool, **fit_params):
+        validate_params(self)
+        fitted = partial and hasattr(self, "classes_inferred_") and getattr(self, "initialized_", False)
+
+        def targets_of(n: int) -> np.ndarray:
+            return self._labels_as_index(y, n) if fitted else self._encode_labels(y, n)
+
+        X_train, y_train, _ = self.training_data(X, targets_of)
         seed = torch_seed(self.random_state)
         with self._limit_threads(), torch.random.fork_rng(devices=[]):
             if seed is not None:
                 torch.manual_seed(seed)
-            super().fit(Xe, ye, **fit_params)
+            if partial:
+                super().partial_fit(X_train, y_train, **fit_params)
+            else:
+                super().fit(X_train, y_train, **fit_params)
         return self
 
-    def partial_fit(self, X, y=None, classes=None, **fit_params):
-        """Continue training on ``X``, ``y`` (labels must be the fitted ``classes_``)."""
-        if fit_params.get("_routing_method") == "fit":
-            # called by skorch's ``fit`` from our ``fit``: X and y are already encoded
-            with self._limit_threads():
-                super().partial_fit(X, y, **fit_params)
-            return self
-        Xe = self._encode_input(X)
-        if not hasattr(self, "classes_inferred_"):
-            ye = self._encode_labels(y, len(Xe))
-        else:
-            ye = np.searchsorted(self.classes_inferred_, np.asarray(y)).astype(np.float32)
-        with self._limit_threads():
-            super().partial_fit(Xe, ye, **fit_params)
-        return self
-
+    # -- predict ------------------------------------------------------------------------
     def predict_proba(self, X) -> np.ndarray:
         """Probabilities of ``classes_[0]`` and ``classes_[1]``, shape (n, 2)."""
         Xe = self._encode_input(X)

@@ -19,29 +19,31 @@ convolutional neural networks", BMC Bioinformatics 18(Suppl 13):478
   layers frozen (``freeze_conv``) for transfer learning.
 
 Models are saved without pickle by :func:`enhancer_sk.save` (the project's
-model file format, :mod:`enhancer_sk.model_files`); :func:`save_deepenhancer`
-and :func:`load_deepenhancer` are thin wrappers over it for this class.
+model file format, :mod:`enhancer_sk.model_files`).
 """
 
 from __future__ import annotations
 
 import difflib
+import numbers
 import os
 from collections.abc import Mapping
 
 import numpy as np
 import torch
 from scipy.special import expit
+from sklearn.utils._param_validation import Interval, StrOptions
 from skorch import NeuralNetBinaryClassifier
 from skorch.callbacks import EarlyStopping, EpochTimer, LRScheduler, PassthroughScoring, PrintLog
 from torch import nn
 
 from ...exceptions import ModelFileError
+from ...sequence.alphabet import reverse_complement_one_hot
 from ...sequence.codes import as_sequence_codes
 from ...sequence.encoders import codes_to_one_hot
 from ...sequence.windows import SlidingWindows
-from ...threads import limit_threads
-from .base import SequenceNetClassifier, torch_seed
+from .._proba import logit
+from .base import SequenceNetClassifier
 
 __all__ = [
     "ARCHITECTURES",
@@ -49,8 +51,6 @@ __all__ = [
     "DeepEnhancerNet",
     "GroupValidSplit",
     "WindowDataset",
-    "load_deepenhancer",
-    "save_deepenhancer",
 ]
 
 #: architecture name -> (number of convolution pairs, max-pooling, batch normalisation)
@@ -290,8 +290,7 @@ class WindowDataset(torch.utils.data.Dataset):
 
     def __getitems__(self, indices):
         k = np.asarray(indices, dtype=np.int64)
-        x = torch.from_numpy((self.windows.codes_at(k)[:, None, :] == np.arange(4)[None, :, None])
-                             .astype(np.float32))
+        x = torch.from_numpy(codes_to_one_hot(self.windows.codes_at(k)))
         y = torch.from_numpy(self.sequence_labels[self.groups[k]])
         return list(zip(x.unbind(0), y.unbind(0)))
 
@@ -381,11 +380,11 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         predict); None: all.
     aggregate : {"max", "mean"}, default="max"
         How window probabilities make the sequence's (max: the paper's voting).
-    reverse_complement : bool, default=False
+    average_strands : bool, default=False
         Average each window's probability over both strands when predicting.
     init_from : DeepEnhancerCNN, str or None, default=None
-        Start from the weights of a fitted model (or of a file written by
-        :func:`save_deepenhancer`) instead of a random initialisation; the
+        Start from the weights of a fitted model (or of a model file written
+        by :func:`enhancer_sk.save`) instead of a random initialisation; the
         architecture and window must match.
     freeze_conv : bool, default=False
         Keep the convolutional layers fixed (train the dense layers only);
@@ -395,19 +394,15 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         None disables it.
     lr_decay : float or None, default=0.95
         Learning rate multiplied by this after every epoch; None: constant.
-    lr : float, default=1e-4
-        Adam learning rate.
-    max_epochs : int, default=30
     batch_size : int, default=128
     train_split : callable or None, default=GroupValidSplit(0.1)
         Validation split by sequence; None trains on everything (and disables
         early stopping).
-    random_state, threads
-        See :class:`~enhancer_sk.neural_net.SequenceNetClassifier`.
-    verbose : int, default=0
-        1 prints a line per epoch (skorch's PrintLog).
     **kwargs
-        Other skorch parameters (``module__*``, ``optimizer__*``, ``callbacks`` ...).
+        The parameters of :class:`~enhancer_sk.models.nn.base.SequenceNetClassifier`
+        (``lr=1e-4``, ``max_epochs=30``, ``random_state``, ``threads``,
+        ``verbose``) and other skorch parameters (``module__*``,
+        ``optimizer__*``, ``callbacks`` ...).
 
     Attributes
     ----------
@@ -422,6 +417,19 @@ class DeepEnhancerCNN(SequenceNetClassifier):
     >>> clf.predict_proba(["ACGT" * 100])  # any length  # doctest: +SKIP
     """
 
+    _parameter_constraints: dict = {
+        **SequenceNetClassifier._parameter_constraints,
+        "architecture": [StrOptions(set(ARCHITECTURES))],
+        "window": [Interval(numbers.Integral, 1, None, closed="left")],
+        "stride": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_windows_per_sequence": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "aggregate": [StrOptions({"max", "mean"})],
+        "average_strands": ["boolean"],
+        "freeze_conv": ["boolean"],
+        "patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "lr_decay": [Interval(numbers.Real, 0.0, 1.0, closed="right"), None],
+    }
+
     def __init__(
         self,
         architecture: str = "4conv2pool4norm",
@@ -430,40 +438,23 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         stride: int = 2,
         max_windows_per_sequence: int | None = None,
         aggregate: str = "max",
-        reverse_complement: bool = False,
+        average_strands: bool = False,
         init_from=None,
         freeze_conv: bool = False,
         patience: int | None = 8,
         lr_decay: float | None = 0.95,
         module=DeepEnhancerNet,
-        optimizer=torch.optim.Adam,
-        lr: float = 1e-4,
-        max_epochs: int = 30,
         batch_size: int = 128,
         train_split=GroupValidSplit(0.1),  # noqa: B008 - immutable, as skorch's ValidSplit default
-        random_state=None,
-        threads: int | None = None,
-        verbose: int = 0,
         **kwargs,
     ):
-        super().__init__(
-            module,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            random_state=random_state,
-            threads=threads,
-            verbose=verbose,
-            **kwargs,
-        )
+        super().__init__(module, batch_size=batch_size, train_split=train_split, **kwargs)
         self.architecture = architecture
         self.window = window
         self.stride = stride
         self.max_windows_per_sequence = max_windows_per_sequence
         self.aggregate = aggregate
-        self.reverse_complement = reverse_complement
+        self.average_strands = average_strands
         self.init_from = init_from
         self.freeze_conv = freeze_conv
         self.patience = patience
@@ -520,16 +511,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         new.init_from = init_from
         return new
 
-    # -- validation and encoding --------------------------------------------------------
-    def _check_params(self) -> None:
-        _check_architecture(self.architecture)
-        if self.aggregate not in ("max", "mean"):
-            raise ValueError(f"aggregate must be 'max' or 'mean', got {self.aggregate!r}")
-        if self.lr_decay is not None and not 0 < self.lr_decay <= 1:
-            raise ValueError(f"lr_decay must lie in (0, 1] or be None, got {self.lr_decay!r}")
-        if self.patience is not None and (not isinstance(self.patience, (int, np.integer)) or self.patience < 1):
-            raise ValueError(f"patience must be a positive integer or None, got {self.patience!r}")
-
+    # -- encoding ---------------------------------------------------------------------
     def _windows(self, X) -> SlidingWindows:
         return SlidingWindows(as_sequence_codes(X), self.window, self.stride, self.max_windows_per_sequence)
 
@@ -538,49 +520,13 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         w = self._windows(X)
         return w.one_hot(0, w.n_windows)
 
-    # -- fit ----------------------------------------------------------------------------
-    def fit(self, X, y, **fit_params):
-        """Fit on sequences ``X`` (strings, FASTA path, SequenceCodes or one-hot) and labels ``y``.
+    def training_data(self, X, targets_of) -> tuple:
+        """Every window of every sequence, carrying its sequence's 0/1 target (a :class:`WindowDataset`).
 
-        Every sequence becomes windows carrying its label; the validation
-        split (``train_split``) holds out whole sequences.
+        The validation split (``train_split``) holds out whole sequences.
         """
-        self._check_params()
         windows = self._windows(X)
-        ye = self._encode_labels(y, windows.n_sequences)
-        return self._fit_windows(WindowDataset(windows, ye), partial=False, **fit_params)
-
-    def partial_fit(self, X, y=None, classes=None, **fit_params):
-        """Continue training (one more ``max_epochs`` run) without re-initialising."""
-        if isinstance(X, WindowDataset):  # skorch's fit hands the windows on to partial_fit
-            return NeuralNetBinaryClassifier.partial_fit(self, X, y, classes, **fit_params)
-        self._check_params()
-        windows = self._windows(X)
-        if not hasattr(self, "classes_inferred_"):
-            ye = self._encode_labels(y, windows.n_sequences)
-        else:
-            ye = self._labels_as_index(y, windows.n_sequences)
-        return self._fit_windows(WindowDataset(windows, ye), partial=True, **fit_params)
-
-    def _labels_as_index(self, y, n: int) -> np.ndarray:
-        y = np.asarray(y).ravel()
-        if len(y) != n:
-            raise ValueError(f"{n} sequences but {len(y)} labels")
-        unknown = ~np.isin(y, self.classes_)
-        if unknown.any():
-            raise ValueError(f"label {y[unknown][0]!r} is not one of the fitted classes {list(self.classes_)}")
-        return np.searchsorted(self.classes_, y).astype(np.float32)
-
-    def _fit_windows(self, dataset: WindowDataset, partial: bool, **fit_params):
-        seed = torch_seed(self.random_state)
-        with limit_threads(self.threads), torch.random.fork_rng(devices=[]):
-            if seed is not None:
-                torch.manual_seed(seed)
-            if partial:
-                NeuralNetBinaryClassifier.partial_fit(self, dataset, None, **fit_params)
-            else:
-                NeuralNetBinaryClassifier.fit(self, dataset, None, **fit_params)
-        return self
+        return WindowDataset(windows, targets_of(windows.n_sequences)), None, windows.n_sequences
 
     # -- predict ------------------------------------------------------------------------
     def _predict_batch_size(self) -> int:
@@ -590,7 +536,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
     def window_logits(self, X) -> tuple[np.ndarray, np.ndarray]:
         """Logit of every window of every sequence, and the window's sequence index.
 
-        With ``reverse_complement`` the logit is that of the strand-averaged
+        With ``average_strands`` the logit is that of the strand-averaged
         probability.  Materialises one value per window (see
         :meth:`predict_proba` for the streamed, aggregated scores).
         """
@@ -618,24 +564,24 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         was_training = module.training
         module.eval()
         try:
-            with limit_threads(self.threads), torch.inference_mode():
+            with self._limit_threads(), torch.inference_mode():
                 batches = (self._shared_batches(windows) if shared else
                            ((torch.from_numpy(xb), None, None, seq)
                             for xb, seq in windows.iter_batches(self._predict_batch_size())))
                 for x, segment, starts, seq in batches:
-                    yield self._strand_logits(module, x, segment, starts, self.reverse_complement), seq
+                    yield self._strand_logits(module, x, segment, starts, self.average_strands), seq
         finally:
             module.train(was_training)
 
-    def _strand_logits(self, module, x, segment, starts, reverse_complement: bool) -> np.ndarray:
+    def _strand_logits(self, module, x, segment, starts, average_strands: bool) -> np.ndarray:
         """Logits of a batch (see :meth:`_logits`), strand-averaged in probability when asked."""
         x = x.to(self.device)
         lg = self._logits(module, x, segment, starts)
-        if reverse_complement:
-            flipped = x.flip((1, 2))
+        if average_strands:
+            flipped = reverse_complement_one_hot(x)
             rc_starts = None if starts is None else x.shape[2] - starts - self.window
             rc = self._logits(module, flipped, segment, rc_starts)
-            lg = _logit((expit(lg) + expit(rc)) / 2)
+            lg = logit((expit(lg) + expit(rc)) / 2)
         return lg
 
     @staticmethod
@@ -649,7 +595,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         starts: np.ndarray,
         *,
         batch_size: int | None = None,
-        reverse_complement: bool | None = None,
+        average_strands: bool | None = None,
         shared: bool | None = None,
     ) -> np.ndarray:
         """Probability of ``classes_[1]`` for windows of one long coded sequence (genome scans).
@@ -670,9 +616,9 @@ class DeepEnhancerCNN(SequenceNetClassifier):
             gives the best sharing.
         batch_size : int, optional
             Windows per batch (default: the estimator's prediction batch size).
-        reverse_complement : bool, optional
+        average_strands : bool, optional
             Average both strands' probabilities (default: the estimator's
-            ``reverse_complement``).
+            ``average_strands``).
         shared : bool, optional
             Share the convolutions (default True); False scores window by window.
 
@@ -689,7 +635,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         size = int(batch_size) if batch_size else self._predict_batch_size()
         if size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size!r}")
-        rc = self.reverse_complement if reverse_complement is None else bool(reverse_complement)
+        rc = self.average_strands if average_strands is None else bool(average_strands)
         module = self.module_
         shared = hasattr(module, "window_logits") if shared is None else bool(shared)
         out = np.empty(len(starts), dtype=np.float64)
@@ -697,7 +643,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         was_training = module.training
         module.eval()
         try:
-            with limit_threads(self.threads), torch.inference_mode():
+            with self._limit_threads(), torch.inference_mode():
                 for a in range(0, len(starts), size):
                     st = starts[a : a + size]
                     lo, hi = int(st.min()), int(st.max()) + window
@@ -752,7 +698,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         total = np.zeros(n)
         for lg, seq in self._iter_window_scores(windows):
             total += np.bincount(seq, weights=expit(lg), minlength=n)
-        return _logit(total / windows.counts)
+        return logit(total / windows.counts)
 
     def predict_proba(self, X) -> np.ndarray:
         """Probabilities of ``classes_[0]`` and ``classes_[1]`` per sequence, shape (n, 2).
@@ -765,7 +711,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         window by window instead.
         """
         if isinstance(X, torch.utils.data.Dataset):
-            with limit_threads(self.threads):
+            with self._limit_threads():
                 return NeuralNetBinaryClassifier.predict_proba(self, X)
         p = expit(self._sequence_logits(X))
         return np.column_stack([1 - p, p])
@@ -775,12 +721,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         return self._sequence_logits(X)
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1 - 1e-12)
-    return np.log(p) - np.log1p(-p)
-
-
-# ----------------------------------------------------------------------------- model files
+# ----------------------------------------------------------------------------- transfer learning
 
 
 def _pretrained_state(source) -> Mapping[str, torch.Tensor]:
@@ -789,43 +730,14 @@ def _pretrained_state(source) -> Mapping[str, torch.Tensor]:
             raise ValueError("init_from model is not fitted")
         return {k: v.detach().clone() for k, v in source.module_.state_dict().items()}
     if isinstance(source, (str, os.PathLike)):
-        return load_deepenhancer(source).module_.state_dict()
+        from ...model_files import load
+
+        model = load(source)
+        if type(model) is not DeepEnhancerCNN:
+            raise ModelFileError(f"{os.fspath(source)!r} holds a {type(model).__name__}, not a DeepEnhancerCNN")
+        return model.module_.state_dict()
     if isinstance(source, Mapping):
         return source
     raise ValueError(
         f"init_from must be a fitted DeepEnhancerCNN, a model file path or a state_dict, got {type(source).__name__}"
     )
-
-
-def save_deepenhancer(model: DeepEnhancerCNN, path: str | os.PathLike) -> None:
-    """Save a fitted :class:`DeepEnhancerCNN` without pickle (the project's model file format).
-
-    A thin wrapper over :func:`enhancer_sk.model_files.save` that insists on a
-    fitted DeepEnhancerCNN: one safetensors file holding the network's
-    ``state_dict`` and, as JSON, every parameter and ``classes_``.  Written
-    atomically.
-    """
-    from ...model_files import save
-
-    if type(model) is not DeepEnhancerCNN or not getattr(model, "initialized_", False) \
-            or not hasattr(model, "classes_inferred_"):
-        raise ValueError("save_deepenhancer needs a fitted DeepEnhancerCNN")
-    save(model, path)
-
-
-def load_deepenhancer(path: str | os.PathLike, **params) -> DeepEnhancerCNN:
-    """Read a DeepEnhancerCNN model file (no code is executed).
-
-    A thin wrapper over :func:`enhancer_sk.model_files.load` that checks the
-    file holds a DeepEnhancerCNN; also reads the files of earlier releases.
-    Extra keyword arguments set estimator parameters (``threads``,
-    ``aggregate`` ...) after loading; ``module__*`` sizes cannot change.
-    """
-    from ...model_files import load
-
-    model = load(path)
-    if type(model) is not DeepEnhancerCNN:
-        raise ModelFileError(f"{os.fspath(path)!r} holds a {type(model).__name__}, not a DeepEnhancerCNN")
-    if params:
-        model.set_params(**params)
-    return model

@@ -35,12 +35,11 @@ run as row-block tasks on one or two threads (:mod:`._branches`).
 
 from __future__ import annotations
 
-import difflib
-
 import numpy as np
 import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
+from sklearn.utils._param_validation import StrOptions
 from torch import nn
 
 from ...exceptions import EmptyInputError
@@ -363,58 +362,36 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         BCE-with-logits on the sigmoid output (see :class:`PaperBCELoss`).
     criterion : torch loss class or None, default=None
         Overrides ``loss`` when given.
-    optimizer : torch optimizer class, default=torch.optim.Adam
-    lr : float, default=1e-4
-        Adam learning rate (the paper's).
-    max_epochs : int, default=30
-    batch_size : int, default=64
-    train_split : callable or None, default=skorch ValidSplit(5, stratified=True)
-        Validation split for ``valid_loss`` / early stopping (None: no validation).
-    iterator_train__shuffle : bool, default=True
-        Shuffle the training batches every epoch (skorch's default is False).
-    callbacks : list or None
-        skorch callbacks, e.g. ``EarlyStopping(patience=5, load_best=True)`` or
-        ``LRScheduler(...)``.
-    random_state : int or None, default=None
-        Seeds initialisation, shuffling and dropout (bitwise-reproducible on the
-        CPU for a given ``threads``).
-    threads : int or None, default=None
-        Torch threads during fit / predict; None: ``GALAXY_SLOTS`` or the CPUs
-        available to the process.
     parallel_branches : "auto" or bool, default="auto"
         Run the recurrent and the convolutional branch concurrently, each on
         ``threads // 2`` intra-op threads, instead of both on ``threads``
-        threads.  "auto": when ``threads`` resolves to 2 or more.  It is
-        faster on few cores and degrades gracefully when the cores are shared
-        with other work.  Both modes run the same row-block tasks, so a fit or
-        a prediction on two threads equals the one-thread one bitwise.
-    augment_reverse_complement : bool, default=False
+        threads (:mod:`~enhancer_sk.models.nn._branches`).  "auto": when
+        ``threads`` resolves to 2 or more.  Both modes run the same row-block
+        tasks, so a fit or a prediction on two threads equals the one-thread
+        one bitwise.
+    augment_strands : bool, default=False
         In training, replace each sequence of a batch by its reverse complement
         with probability 1/2 (drawn from the seeded torch RNG).  Not in the paper.
-    average_reverse_complement : bool, default=False
+    average_strands : bool, default=False
         In prediction, average the logits of each sequence and of its reverse
         complement.  Not in the paper.
-    verbose : int, default=0
-        1 prints the skorch epoch log.
     **kwargs
-        Any other skorch ``NeuralNet`` parameter.
+        The parameters of :class:`~enhancer_sk.models.nn.base.SequenceNetClassifier`
+        (``lr=1e-4``, the paper's Adam learning rate; ``max_epochs=30``;
+        ``batch_size=64``; ``random_state``; ``threads``; ``verbose``) and any
+        other skorch ``NeuralNet`` parameter: ``train_split`` (default skorch's
+        ``ValidSplit(5, stratified=True)``; None: no validation), ``callbacks``
+        (e.g. ``EarlyStopping(patience=5, load_best=True)`` or
+        :class:`~enhancer_sk.models.nn.callbacks.CosineAnnealing`) ...
 
     Notes
     -----
-    Training from scratch on iEnhancer-2L layer 1 (``benchmarks/ienhancer2l.py``):
-    ``lr=1e-3, max_epochs=9, train_split=None`` (all 2,968 sequences used for
-    training), ``callbacks=[("lr_schedule", CosineAnnealing())]`` (from
-    :mod:`enhancer_sk.callbacks`: cosine decay of the lr to 0 over
-    ``max_epochs``) and ``augment_reverse_complement=True,
-    average_reverse_complement=True`` (the ``full`` preset of the command line)
-    reached 5-fold cross-validation AUC 0.839 (0.830 without the strands) and
-    independent-test AUC 0.846 +- 0.005, accuracy 0.778 +- 0.004 over seeds
-    0-4; with the paper's ``lr=1e-4`` the AUC was still 0.79 after 8 epochs,
-    and holding out a validation split for early stopping cost 1-2 AUC points.
-    Three such networks of seeds 0, 1, 2 averaged
-    (:class:`~enhancer_sk.ensemble.SeedEnsembleClassifier`, ``--ensemble 3``)
-    reached cross-validation AUC 0.848 and independent-test AUC 0.856,
-    accuracy 0.775.
+    The defaults are the paper's.  The command line's ``full`` preset
+    (:mod:`enhancer_sk.presets`) trains the recipe chosen by cross-validation
+    on iEnhancer-2L: ``lr=1e-3, max_epochs=9, train_split=None``, a cosine
+    decay of the learning rate (``CosineAnnealing``) and both strands
+    (``augment_strands=True, average_strands=True``); the README reports what
+    it scores.
 
     Examples
     --------
@@ -423,41 +400,30 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
     >>> clf.predict_proba(X_test)[:, 1]  # doctest: +SKIP
     """
 
+    _parameter_constraints: dict = {
+        **SequenceNetClassifier._parameter_constraints,
+        "loss": [StrOptions(set(LOSSES))],
+        "parallel_branches": [StrOptions({"auto"}), "boolean"],
+        "augment_strands": ["boolean"],
+        "average_strands": ["boolean"],
+    }
+
     def __init__(
         self,
         module=EnhancerLSTMAtt,
         *args,
         loss: str = "bce",
         criterion=None,
-        optimizer=torch.optim.Adam,
-        lr: float = 1e-4,
-        max_epochs: int = 30,
-        batch_size: int = 64,
-        random_state=None,
-        threads: int | None = None,
         parallel_branches="auto",
-        augment_reverse_complement: bool = False,
-        average_reverse_complement: bool = False,
-        verbose: int = 0,
+        augment_strands: bool = False,
+        average_strands: bool = False,
         **kwargs,
     ):
-        super().__init__(
-            module,
-            *args,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            random_state=random_state,
-            threads=threads,
-            verbose=verbose,
-            **kwargs,
-        )
+        super().__init__(module, *args, criterion=criterion, **kwargs)
         self.loss = loss
         self.parallel_branches = parallel_branches
-        self.augment_reverse_complement = augment_reverse_complement
-        self.average_reverse_complement = average_reverse_complement
+        self.augment_strands = augment_strands
+        self.average_strands = average_strands
 
     # -- parameters ---------------------------------------------------------------------
     @property
@@ -468,12 +434,9 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         return int(getattr(self, "module__sequence_length", 200))
 
     def _branch_parallel_now(self) -> bool:
-        mode = self.parallel_branches
-        if isinstance(mode, str):
-            if mode != "auto":
-                raise ValueError(f"parallel_branches must be 'auto', True or False, got {mode!r}")
+        if isinstance(self.parallel_branches, str):  # "auto"
             return resolve_threads(self.threads) >= 2
-        return bool(mode)
+        return bool(self.parallel_branches)
 
     def _set_branch_mode(self, parallel: bool) -> None:
         self.module_.parallel_branches = parallel
@@ -495,10 +458,6 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
     def initialize_criterion(self):
         """Criterion from ``loss`` unless ``criterion`` is given explicitly."""
         if self.criterion is None:
-            if self.loss not in LOSSES:
-                close = difflib.get_close_matches(str(self.loss), LOSSES, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {self.loss!r}{hint}")
             kwargs = self.get_params_for("criterion")
             self.criterion_ = LOSSES[self.loss](**kwargs)
             return self
@@ -542,7 +501,7 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
     # -- training ----------------------------------------------------------------------------
     def train_step_single(self, batch, **fit_params):
         """One training step; reverse-complement augmentation when asked."""
-        if self.augment_reverse_complement:
+        if self.augment_strands:
             xi, yi = batch
             xi = torch.as_tensor(xi)
             flip = torch.rand(len(xi)) < 0.5
@@ -553,7 +512,7 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
     # -- prediction --------------------------------------------------------------------------
     def _infer_eval(self, xi):
         out = self.infer(xi)
-        if self.average_reverse_complement:
+        if self.average_strands:
             out = (out + self.infer(reverse_complement_codes(torch.as_tensor(xi)))) / 2
         return out
 

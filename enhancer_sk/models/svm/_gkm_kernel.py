@@ -3,7 +3,7 @@ r"""The gapped k-mer (gkm) string kernel of gkm-SVM / LS-GKM, computed fast.
 Definition
 ----------
 A sequence :math:`x` is read as its *l-mers* (windows of length ``l``); with
-``reverse_complement=True`` (LS-GKM's behaviour, always on there) the l-mers of
+``canonical_kmers=True`` (LS-GKM's behaviour, always on there) the l-mers of
 its reverse complement count as features of the same sequence.  For two
 l-mers :math:`u, v` let :math:`m(u, v)` be their number of mismatching
 positions.  The raw kernel is
@@ -68,7 +68,7 @@ Algorithms
   :math:`d` mismatches is counted exactly once (a pair at :math:`m`
   mismatches is seen in :math:`\binom{l - m}{s}` buckets and counted in one).
   The accumulation is tiled: sequences form blocks of 256, each block's
-  windows are counting-sorted by bucket key, and one task (over ``n_jobs``
+  windows are counting-sorted by bucket key, and one task (over ``threads``
   numba threads, no atomics) fills one 256 x 256 tile of the Gram matrix
   (upper triangle only) by walking the row block's forward windows in key
   order, so the column block's bucket runs are read in increasing order and
@@ -456,8 +456,8 @@ def _self_kernel_nb(fwd, rc, wstart, wcount, weights, use_rc, even):
 
 
 @contextlib.contextmanager
-def _numba_threads(n_jobs: int | None) -> Iterator[int]:
-    n = min(resolve_threads(n_jobs), numba.config.NUMBA_NUM_THREADS)
+def _numba_threads(threads: int | None) -> Iterator[int]:
+    n = min(resolve_threads(threads), numba.config.NUMBA_NUM_THREADS)
     old = numba.get_num_threads()
     numba.set_num_threads(n)
     try:
@@ -558,9 +558,9 @@ def gkm_kernel(
     k: int = 7,
     d: int = 3,
     kernel: str = "gkm_esttrunc",
-    reverse_complement: bool = True,
+    canonical_kmers: bool = True,
     normalize: bool = True,
-    n_jobs: int | None = None,
+    threads: int | None = None,
     verbose: bool = False,
 ) -> np.ndarray:
     """Gapped k-mer kernel matrix between sequences (LS-GKM's definition).
@@ -575,11 +575,11 @@ def gkm_kernel(
         Word length, informative columns, maximum mismatches.
     kernel : {"gkm", "gkm_estfull", "gkm_esttrunc"}, default="gkm_esttrunc"
         Mismatch weights (module docstring).
-    reverse_complement : bool, default=True
+    canonical_kmers : bool, default=True
         Count reverse-complement l-mers as the same features.
     normalize : bool, default=True
         Return :math:`K(x, y) / \\sqrt{K(x, x) K(y, y)}` (else raw sums).
-    n_jobs : int or None, default=None
+    threads : int or None, default=None
         Threads (``None``: ``GALAXY_SLOTS`` or all available CPUs).
     verbose : bool, default=False
         Progress bar on stderr over the position subsets.
@@ -590,8 +590,8 @@ def gkm_kernel(
     """
     _check_params(l, k, d, kernel)
     weights = _effective_weights(l, k, d, kernel)
-    rc = bool(reverse_complement)
-    with _numba_threads(n_jobs):
+    rc = bool(canonical_kmers)
+    with _numba_threads(threads):
         xw = _as_windows(X, l)
         if Y is None:
             return _gram(xw, weights, l, rc, normalize=normalize, verbose=verbose)[0]
@@ -609,14 +609,14 @@ def gkm_self_kernel(
     k: int = 7,
     d: int = 3,
     kernel: str = "gkm_esttrunc",
-    reverse_complement: bool = True,
-    n_jobs: int | None = None,
+    canonical_kmers: bool = True,
+    threads: int | None = None,
 ) -> np.ndarray:
     """Raw self-kernels :math:`K(x, x)` (the squares of the normalisers), shape (n,)."""
     _check_params(l, k, d, kernel)
     weights = _effective_weights(l, k, d, kernel)
-    with _numba_threads(n_jobs):
-        return _self_norms(_as_windows(X, l), weights, l, bool(reverse_complement)) ** 2
+    with _numba_threads(threads):
+        return _self_norms(_as_windows(X, l), weights, l, bool(canonical_kmers)) ** 2
 
 
 # ----------------------------------------------------------------------------- table
@@ -695,13 +695,13 @@ def lmer_table(
     k: int = 7,
     d: int = 3,
     kernel: str = "gkm_esttrunc",
-    reverse_complement: bool = True,
-    n_jobs: int | None = None,
+    canonical_kmers: bool = True,
+    threads: int | None = None,
 ) -> np.ndarray:
     """Score of every l-mer against weighted sequences: :math:`T_u = \\sum_i a_i \\sum_{v} h_{m(u, v)}`.
 
     ``v`` runs over the l-mers of sequence ``i`` (and of its reverse complement
-    when ``reverse_complement``); pairs beyond ``d`` mismatches count 0.  Then
+    when ``canonical_kmers``); pairs beyond ``d`` mismatches count 0.  Then
     the raw kernel products are ``sum_i a_i K(x, x_i) = table_scores(x, T)``.
 
     Parameters
@@ -710,7 +710,7 @@ def lmer_table(
         The weighted sequences (for an SVM: the support vectors).
     coef : array-like of float, shape (n,)
         Weights ``a_i`` (for a normalised kernel: coefficient / norm).
-    l, k, d, kernel, reverse_complement, n_jobs
+    l, k, d, kernel, canonical_kmers, threads
         As in :func:`gkm_kernel`.
 
     Returns
@@ -724,17 +724,17 @@ def lmer_table(
     coef = np.asarray(coef, dtype=np.float64).ravel()
     if coef.shape[0] != w.n:
         raise ValueError(f"{w.n} sequences but {coef.shape[0]} coefficients")
-    with _numba_threads(n_jobs):
-        return _table_from_windows(w, coef, weights, l, bool(reverse_complement))
+    with _numba_threads(threads):
+        return _table_from_windows(w, coef, weights, l, bool(canonical_kmers))
 
 
-def table_scores(X: SequencesLike, table: np.ndarray, *, l: int = 11, n_jobs: int | None = None) -> np.ndarray:
+def table_scores(X: SequencesLike, table: np.ndarray, *, l: int = 11, threads: int | None = None) -> np.ndarray:
     """Sum of ``table`` over the forward l-mers of each sequence, shape (n,)."""
     table = np.asarray(table, dtype=np.float64)
     if table.shape != (4**l,):
         raise ValueError(f"table must have shape (4**l,) = ({4**l},), got {table.shape}")
     w = _as_windows(X, l)
-    with _numba_threads(n_jobs):
+    with _numba_threads(threads):
         return _table_scores_nb(w.fwd, w.start, w.count, table)
 
 
@@ -746,8 +746,8 @@ def gkm_matvec(
     k: int = 7,
     d: int = 3,
     kernel: str = "gkm_esttrunc",
-    reverse_complement: bool = True,
-    n_jobs: int | None = None,
+    canonical_kmers: bool = True,
+    threads: int | None = None,
 ) -> np.ndarray:
     """Product ``K @ v`` of the normalised Gram matrix of ``X`` without forming it.
 
@@ -760,11 +760,11 @@ def gkm_matvec(
     """
     _check_params(l, k, d, kernel)
     weights = _effective_weights(l, k, d, kernel)
-    rc = bool(reverse_complement)
+    rc = bool(canonical_kmers)
     w = _as_windows(X, l)
     v = np.asarray(v, dtype=np.float64)
     columns = v.reshape(w.n, -1)
-    with _numba_threads(n_jobs):
+    with _numba_threads(threads):
         norms = _self_norms(w, weights, l, rc)
         inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
         out = np.empty_like(columns)

@@ -1,28 +1,32 @@
 """GkmSVM: the gapped k-mer SVM (gkm-SVM / LS-GKM) as a scikit-learn classifier.
 
 Training computes the normalised gkm Gram matrix
-(:func:`enhancer_sk.gkm_kernel.gkm_kernel`) and fits
+(:func:`enhancer_sk.models.svm._gkm_kernel.gkm_kernel`) and fits
 ``sklearn.svm.SVC(kernel="precomputed")`` on it.  Prediction never compares a
 sequence with the support vectors: the fitted model is folded into a table of
 the decision contribution of each of the ``4**l`` l-mers
-(:func:`enhancer_sk.gkm_kernel.lmer_table`, a one-off build of about a second
+(:func:`enhancer_sk.models.svm._gkm_kernel.lmer_table`, a one-off build of about a second
 for l = 11), and a sequence's decision value is the sum of the table over its
 l-mers divided by its norm, plus the intercept.
 """
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import SVC
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ..._validation import check_training_labels, validate_params
 from ...sequence.codes import SequencesLike, sequence_codes
-from .._validation import check_training_labels
 from ._gkm_kernel import (
     KERNEL_TYPES,
+    MAX_TABLE_L,
     _as_windows,
     _check_params,
     _effective_weights,
@@ -32,62 +36,9 @@ from ._gkm_kernel import (
     _table_from_windows,
     _table_scores_nb,
 )
+from ._platt import platt_log_proba, platt_proba, platt_scaling
 
-__all__ = ["GkmSVM", "platt_sigmoid"]
-
-
-def platt_sigmoid(decision, target) -> tuple[float, float]:
-    """Fit Platt's sigmoid ``P(target) = 1 / (1 + exp(A f + B))`` to decision values ``f``.
-
-    Newton's method with backtracking and Platt's smoothed targets, as in
-    Lin, Lin & Weng (2007), "A note on Platt's probabilistic outputs for
-    support vector machines" (the algorithm libsvm uses).
-
-    Returns
-    -------
-    (A, B) : tuple of float
-    """
-    f = np.asarray(decision, dtype=np.float64)
-    pos = np.asarray(target, dtype=bool)
-    prior1 = float(pos.sum())
-    prior0 = float(len(pos) - prior1)
-    t = np.where(pos, (prior1 + 1.0) / (prior1 + 2.0), 1.0 / (prior0 + 2.0))
-
-    def objective(a: float, b: float) -> float:
-        z = f * a + b
-        # -log likelihood of the smoothed targets, written to avoid overflow
-        return float(np.sum(t * z - np.minimum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))))
-
-    a, b = 0.0, float(np.log((prior0 + 1.0) / (prior1 + 1.0)))
-    fval = objective(a, b)
-    sigma = 1e-12
-    for _ in range(100):
-        z = f * a + b
-        p = 1.0 / (1.0 + np.exp(np.clip(z, -500, 500)))  # P(target | f)
-        d2 = p * (1.0 - p)
-        h11 = sigma + np.sum(f * f * d2)
-        h22 = sigma + np.sum(d2)
-        h21 = np.sum(f * d2)
-        d1 = t - p
-        g1 = np.sum(f * d1)
-        g2 = np.sum(d1)
-        if abs(g1) < 1e-5 and abs(g2) < 1e-5:
-            break
-        det = h11 * h22 - h21 * h21
-        da = -(h22 * g1 - h21 * g2) / det
-        db = -(-h21 * g1 + h11 * g2) / det
-        gd = g1 * da + g2 * db
-        step = 1.0
-        while step >= 1e-10:
-            new_a, new_b = a + step * da, b + step * db
-            new_f = objective(new_a, new_b)
-            if new_f < fval + 1e-4 * step * gd:
-                a, b, fval = new_a, new_b, new_f
-                break
-            step /= 2.0
-        else:
-            break
-    return float(a), float(b)
+__all__ = ["GkmSVM"]
 
 
 class GkmSVM(ClassifierMixin, BaseEstimator):
@@ -105,7 +56,7 @@ class GkmSVM(ClassifierMixin, BaseEstimator):
         Mismatch weights, named as in LS-GKM: ``"gkm"`` the full gapped k-mer
         kernel (``-t 0``), ``"gkm_esttrunc"`` estimated l-mers with truncated
         filter (``-t 2``, LS-GKM's default), ``"gkm_estfull"`` (``-t 1``).
-    reverse_complement : bool, default=True
+    canonical_kmers : bool, default=True
         Count an l-mer and its reverse complement as the same feature (as
         LS-GKM always does).
     C : float, default=1.0
@@ -115,15 +66,16 @@ class GkmSVM(ClassifierMixin, BaseEstimator):
     tol : float, default=1e-3
         Solver tolerance (LS-GKM ``-e``).
     probability : bool, default=False
-        Enable :meth:`predict_proba`: Platt scaling fitted on out-of-fold
-        decision values of a stratified 5-fold internal cross-validation
-        (libsvm's ``SVC(probability=True)`` recipe, done here on sub-matrices of
-        the Gram matrix, so it adds 5 SVM fits but no kernel computation;
-        folds seeded by ``random_state``).  The sigmoid is applied to the
-        table decision values.
+        Enable :meth:`predict_proba`: Platt scaling
+        (:mod:`~enhancer_sk.models.svm._platt`) fitted on out-of-fold decision
+        values of a stratified 5-fold internal cross-validation (libsvm's
+        ``SVC(probability=True)`` recipe, done here on sub-matrices of the Gram
+        matrix, so it adds 5 SVM fits but no kernel computation; folds seeded
+        by ``random_state``).  The sigmoid is applied to the table decision
+        values.
     cache_size : float, default=500
         libsvm kernel cache in MB.
-    n_jobs : int or None, default=None
+    threads : int or None, default=None
         Threads for the kernel and the table (``None``: ``GALAXY_SLOTS`` or
         all available CPUs).
     random_state : int, RandomState or None, default=None
@@ -148,8 +100,8 @@ class GkmSVM(ClassifierMixin, BaseEstimator):
     table_ : ndarray of shape (4 ** l,)
         Decision contribution of each l-mer (rebuilt from the four previous
         attributes by :meth:`build_table`).
-    probA_, probB_ : float
-        Platt sigmoid ``P(classes_[1]) = 1 / (1 + exp(probA_ * f + probB_))``
+    platt_ : ndarray of shape (2,)
+        Platt parameters ``(a, b)`` of ``P(classes_[1]) = expit(a * f + b)``
         (only with ``probability=True``).
     n_features_in_ : int
         Always 1 (one sequence per sample).
@@ -163,19 +115,38 @@ class GkmSVM(ClassifierMixin, BaseEstimator):
     (3,)
     """
 
+    _parameter_constraints: dict = {
+        "l": [Interval(numbers.Integral, 1, MAX_TABLE_L, closed="both")],
+        "k": [Interval(numbers.Integral, 1, MAX_TABLE_L, closed="both")],
+        "d": [Interval(numbers.Integral, 0, MAX_TABLE_L, closed="both")],
+        "kernel": [StrOptions(set(KERNEL_TYPES))],
+        "canonical_kmers": ["boolean"],
+        "C": [Interval(numbers.Real, 0.0, None, closed="neither")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "tol": [Interval(numbers.Real, 0.0, None, closed="neither")],
+        "probability": ["boolean"],
+        "cache_size": [Interval(numbers.Real, 0.0, None, closed="neither")],
+        "threads": [Interval(numbers.Integral, None, None, closed="neither"), None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    #: Fitted attributes a model file does not store (rebuilt by :meth:`_check_loaded_state`).
+    _derived_attributes = ("table_",)
+
     def __init__(
         self,
         l: int = 11,
         k: int = 7,
         d: int = 3,
         kernel: str = "gkm_esttrunc",
-        reverse_complement: bool = True,
+        canonical_kmers: bool = True,
         C: float = 1.0,
         class_weight=None,
         tol: float = 1e-3,
         probability: bool = False,
         cache_size: float = 500,
-        n_jobs: int | None = None,
+        threads: int | None = None,
         random_state=None,
         verbose: bool = False,
     ):
@@ -183,24 +154,41 @@ class GkmSVM(ClassifierMixin, BaseEstimator):
         self.k = k
         self.d = d
         self.kernel = kernel
-        self.reverse_complement = reverse_complement
+        self.canonical_kmers = canonical_kmers
         self.C = C
         self.class_weight = class_weight
         self.tol = tol
         self.probability = probability
         self.cache_size = cache_size
-        self.n_jobs = n_jobs
+        self.threads = threads
         self.random_state = random_state
         self.verbose = verbose
 
     # ------------------------------------------------------------------ helpers
 
-    def _validate_params_here(self) -> None:
-        if self.kernel not in KERNEL_TYPES:
-            raise ValueError(f"kernel must be one of {KERNEL_TYPES}, got {self.kernel!r}")
+    def _check_params(self) -> None:
+        """The parameter constraints, then the word sizes against each other."""
+        validate_params(self)
         _check_params(self.l, self.k, self.d, self.kernel)
-        if not (isinstance(self.C, (int, float, np.integer, np.floating)) and self.C > 0):
-            raise ValueError(f"C must be a positive number, got {self.C!r}")
+
+    def _check_loaded_state(self) -> None:
+        """Model files: check the arrays the numba kernels index by, then rebuild ``table_``.
+
+        Raises
+        ------
+        ValueError
+            Parameters out of range or arrays of inconsistent sizes.
+        """
+        self._check_params()
+        n = len(self.support_sequences_)
+        for name, shape in (("dual_coef_", (n,)), ("support_norms_", (n,)), ("classes_", (2,))):
+            if np.asarray(getattr(self, name)).shape != shape:
+                raise ValueError(f"{name} has shape {np.asarray(getattr(self, name)).shape}, expected {shape}")
+        if hasattr(self, "platt_") and np.asarray(self.platt_).shape != (2,):
+            raise ValueError("platt_ must hold two numbers")
+        self.dual_coef_ = np.asarray(self.dual_coef_, dtype=np.float64)
+        self.support_norms_ = np.asarray(self.support_norms_, dtype=np.float64)
+        self.build_table()
 
     def _weights(self) -> np.ndarray:
         return _effective_weights(self.l, self.k, self.d, self.kernel)
@@ -223,15 +211,15 @@ class GkmSVM(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        self._validate_params_here()
+        self._check_params()
         sc = sequence_codes(X)
         y = check_training_labels(y, n_samples=len(sc))
         classes, y_index = np.unique(y, return_inverse=True)
         if len(classes) != 2:
             raise ValueError(f"GkmSVM is a binary classifier; got {len(classes)} classes: {classes.tolist()}")
-        rc = bool(self.reverse_complement)
+        rc = bool(self.canonical_kmers)
         weights = self._weights()
-        with _numba_threads(self.n_jobs):
+        with _numba_threads(self.threads):
             windows = _as_windows(sc, self.l)
             gram, norms = _gram(windows, weights, self.l, rc, verbose=self.verbose)
         class_weight = self.class_weight
@@ -241,7 +229,7 @@ class GkmSVM(ClassifierMixin, BaseEstimator):
         svc = self._make_svc(class_weight)
         svc.fit(gram, y_index, sample_weight=sample_weight)
         if self.probability:
-            self.probA_, self.probB_ = self._fit_platt(gram, y_index, sample_weight, class_weight)
+            self.platt_ = np.asarray(self._fit_platt(gram, y_index, sample_weight, class_weight))
         del gram
         self.classes_ = classes
         self.support_ = svc.support_.astype(np.int64)
@@ -278,7 +266,7 @@ class GkmSVM(ClassifierMixin, BaseEstimator):
             sw = None if sample_weight is None else np.asarray(sample_weight)[train]
             svc.fit(gram[np.ix_(train, train)], y_index[train], sample_weight=sw)
             oof[test] = svc.decision_function(gram[np.ix_(test, train)])
-        return platt_sigmoid(oof, y_index == 1)
+        return platt_scaling(oof, y_index == 1)
 
     def build_table(self) -> np.ndarray:
         """(Re)build ``table_`` from the support vectors and their coefficients."""
@@ -288,9 +276,9 @@ class GkmSVM(ClassifierMixin, BaseEstimator):
             out=np.zeros_like(self.dual_coef_),
             where=self.support_norms_ > 0,
         )
-        with _numba_threads(self.n_jobs):
+        with _numba_threads(self.threads):
             sv = _as_windows(sequence_codes(self.support_sequences_), self.l)
-            self.table_ = _table_from_windows(sv, coef, self._weights(), self.l, bool(self.reverse_complement))
+            self.table_ = _table_from_windows(sv, coef, self._weights(), self.l, bool(self.canonical_kmers))
         return self.table_
 
     # ------------------------------------------------------------------ predict
@@ -302,9 +290,9 @@ class GkmSVM(ClassifierMixin, BaseEstimator):
         normalised kernel, computed from ``table_``.
         """
         check_is_fitted(self, "table_")
-        with _numba_threads(self.n_jobs):
+        with _numba_threads(self.threads):
             w = _as_windows(sequence_codes(X), self.l)
-            norms = _self_norms(w, self._weights(), self.l, bool(self.reverse_complement))
+            norms = _self_norms(w, self._weights(), self.l, bool(self.canonical_kmers))
             raw = _table_scores_nb(w.fwd, w.start, w.count, self.table_)
         scores = np.divide(raw, norms, out=np.zeros_like(raw), where=norms > 0)
         return scores + self.intercept_
@@ -315,21 +303,18 @@ class GkmSVM(ClassifierMixin, BaseEstimator):
 
     def _has_probability(self) -> bool:
         if hasattr(self, "table_"):
-            return hasattr(self, "probA_")
+            return hasattr(self, "platt_")
         return bool(self.probability)
 
     @available_if(_has_probability)
     def predict_proba(self, X: SequencesLike) -> np.ndarray:
         """Platt-scaled probabilities, columns in the order of ``classes_`` (needs ``probability=True``)."""
-        f = self.decision_function(X)
-        p1 = 1.0 / (1.0 + np.exp(np.clip(self.probA_ * f + self.probB_, -500, 500)))
-        return np.column_stack([1.0 - p1, p1])
+        return platt_proba(self.decision_function(X), self.platt_)
 
     @available_if(_has_probability)
     def predict_log_proba(self, X: SequencesLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`."""
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        return platt_log_proba(self.decision_function(X), self.platt_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

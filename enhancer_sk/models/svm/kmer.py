@@ -2,20 +2,18 @@
 
 The classical k-mer SVM baseline of the enhancer literature (kmer-SVM, Lee et
 al. 2011, Bioinformatics, doi 10.1093/bioinformatics/btr506): every sequence
-becomes the vector of its k-mer counts (:class:`~enhancer_sk.encoding.KmerSpectrum`;
+becomes the vector of its k-mer counts (:class:`~enhancer_sk.sequence.encoders.KmerSpectrum`;
 by default a k-mer and its reverse complement count as one feature, and the
 vector is scaled to unit length, so a linear kernel is the normalised spectrum
 kernel), and a binary SVM separates the classes.
 
 Probabilities
 -------------
-``predict_proba`` uses Platt scaling (Platt 1999; Lin, Lin & Weng 2007): a sigmoid
-``P(classes_[1] | x) = 1 / (1 + exp(-(a * f(x) + b)))`` of the decision value
-``f(x)`` fitted on *out-of-fold* decision values of an internal stratified
+``predict_proba`` uses Platt scaling (:mod:`~enhancer_sk.models.svm._platt`):
+``P(classes_[1] | x) = expit(a * f(x) + b)`` of the decision value ``f(x)``,
+fitted on *out-of-fold* decision values of an internal stratified
 ``probability_cv``-fold cross-validation (the final SVM is then trained on all
-data, as ``CalibratedClassifierCV(method="sigmoid", ensemble=False)``), with
-Platt's smoothed targets.  The slope is bounded to ``a >= 0`` (L-BFGS-B) so
-probabilities always rank sequences as the decision function does.
+data, as ``CalibratedClassifierCV(method="sigmoid", ensemble=False)``).
 ``predict`` uses the sign of the decision value (as ``SVC``), so for a few
 sequences near the boundary ``predict`` and ``predict_proba > 0.5`` can
 disagree.
@@ -30,8 +28,6 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import minimize
-from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.model_selection import StratifiedKFold
@@ -43,12 +39,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ..._validation import check_training_labels, validate_params
 from ...exceptions import SingleClassError
 from ...sequence.codes import is_sequence_path
 from ...sequence.encoders import KmerSpectrum
-from .._validation import check_training_labels
+from ._platt import platt_log_proba, platt_proba, platt_scaling
 
-__all__ = ["KmerSVM", "platt_scaling"]
+__all__ = ["KmerSVM"]
 
 #: Up to this many training sequences, ``svm="svc"`` trains on a precomputed Gram
 #: matrix (float64, n^2 * 8 bytes: 288 MB at 6,000); above it libsvm computes kernel rows itself.
@@ -91,46 +88,6 @@ def _check_binary_labels(y, n_samples: int) -> np.ndarray:
     return check_training_labels(y, n_samples=n_samples)
 
 
-def platt_scaling(decision: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Fit Platt's sigmoid ``P(y=1 | f) = expit(a * f + b)`` with ``a >= 0``.
-
-    Targets are smoothed as in Platt (1999): ``(N+ + 1) / (N+ + 2)`` for
-    positives and ``1 / (N- + 2)`` for negatives, which keeps the fit finite on
-    separable data.
-
-    Parameters
-    ----------
-    decision : ndarray of shape (n,)
-        Decision values (ideally out-of-fold).
-    y : ndarray of shape (n,)
-        0/1 targets.
-
-    Returns
-    -------
-    a, b : float
-        Slope (>= 0) and offset.
-    """
-    f = np.asarray(decision, dtype=np.float64)
-    y = np.asarray(y).astype(bool)
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
-    t = np.where(y, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
-    scale = float(np.std(f)) or 1.0  # fit on standardised values for a well-conditioned problem
-    g = f / scale
-
-    def loss(ab):
-        z = ab[0] * g + ab[1]
-        nll = -(t * log_expit(z) + (1.0 - t) * log_expit(-z)).sum()
-        p = expit(z)
-        grad = np.array([((p - t) * g).sum(), (p - t).sum()])
-        return nll, grad
-
-    prior = np.log((n_pos + 1.0) / (n_neg + 1.0))
-    res = minimize(loss, x0=np.array([0.0, prior]), jac=True, method="L-BFGS-B",
-                   bounds=[(0.0, None), (None, None)])
-    a, b = res.x
-    return float(a / scale), float(b)
-
-
 class KmerSVM(ClassifierMixin, BaseEstimator):
     """Binary SVM on (canonical) k-mer spectrum features of DNA sequences.
 
@@ -139,7 +96,7 @@ class KmerSVM(ClassifierMixin, BaseEstimator):
     k : int or (int, int), default=6
         k-mer length, or an inclusive range ``(k_min, k_max)`` whose spectra
         are stacked (e.g. ``(1, 6)``).
-    canonical : bool, default=True
+    canonical_kmers : bool, default=True
         Count a k-mer and its reverse complement as one feature (strand-agnostic).
     norm : {"l2", "l1", None}, default="l2"
         Row normalisation of the spectrum: "l2" unit length over all k (the
@@ -216,7 +173,8 @@ class KmerSVM(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "canonical": ["boolean"],
+        "k": [Interval(numbers.Integral, 1, 12, closed="both"), tuple, list],
+        "canonical_kmers": ["boolean"],
         "norm": [StrOptions({"l1", "l2"}), None],
         "svm": [StrOptions({"svc", "linear"})],
         "kernel": [StrOptions({"linear", "rbf", "poly", "sigmoid"})],
@@ -235,7 +193,7 @@ class KmerSVM(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         k=6,
-        canonical: bool = True,
+        canonical_kmers: bool = True,
         norm: str | None = "l2",
         svm: str = "svc",
         kernel: str = "rbf",
@@ -251,7 +209,7 @@ class KmerSVM(ClassifierMixin, BaseEstimator):
         random_state=None,
     ):
         self.k = k
-        self.canonical = canonical
+        self.canonical_kmers = canonical_kmers
         self.norm = norm
         self.svm = svm
         self.kernel = kernel
@@ -268,7 +226,7 @@ class KmerSVM(ClassifierMixin, BaseEstimator):
 
     # -- features ------------------------------------------------------------------------
     def _spectrum(self) -> KmerSpectrum:
-        return KmerSpectrum(k=self.k, canonical=self.canonical, norm=self.norm, dtype=np.float64)
+        return KmerSpectrum(k=self.k, canonical_kmers=self.canonical_kmers, norm=self.norm, dtype=np.float64)
 
     def _features(self, X, *, reset: bool):
         """Features of ``X``: k-mer spectrum of sequences, or a numeric matrix as given."""
@@ -344,8 +302,8 @@ class KmerSVM(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        self._validate_params()
-        self._spectrum()._ks()  # checks k
+        validate_params(self)
+        self._spectrum()._ks()  # checks the k range
         Xf = self._features(X, reset=True)
         y = _check_binary_labels(y, Xf.shape[0])
         encoder = LabelEncoder().fit(y)
@@ -429,17 +387,13 @@ class KmerSVM(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Platt-scaled probabilities of ``classes_[0]`` and ``classes_[1]``, shape (n, 2)."""
         check_is_fitted(self)
-        a, b = self.platt_
-        p1 = expit(a * self.decision_function(X) + b)
-        return np.column_stack([1.0 - p1, p1])
+        return platt_proba(self.decision_function(X), self.platt_)
 
     @available_if(_has_proba)
     def predict_log_proba(self, X) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`."""
         check_is_fitted(self)
-        a, b = self.platt_
-        z = a * self.decision_function(X) + b
-        return np.column_stack([log_expit(-z), log_expit(z)])
+        return platt_log_proba(self.decision_function(X), self.platt_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

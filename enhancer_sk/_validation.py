@@ -14,7 +14,7 @@ import difflib
 
 import numpy as np
 
-from ..exceptions import SequenceInputError, SingleClassError
+from .exceptions import SequenceInputError, SingleClassError
 
 __all__ = ["check_training_labels", "validate_params"]
 
@@ -22,12 +22,17 @@ __all__ = ["check_training_labels", "validate_params"]
 def validate_params(estimator) -> None:
     """Check ``estimator.get_params(deep=False)`` against its ``_parameter_constraints``.
 
+    The one parameter check of the project's estimators (scikit-learn's
+    constraints, called at the start of ``fit``).
+
     Raises
     ------
     sklearn.utils._param_validation.InvalidParameterError
-        (a ``ValueError`` and ``TypeError``) naming the parameter, the allowed
-        values and the value given; for a string close to an allowed option,
-        the message ends with "did you mean ...?".
+        (a ``ValueError`` and ``TypeError``) with scikit-learn's message
+        (``"The 'C' parameter of KmerSVM must be a float in the range (0.0,
+        inf). Got -1 instead."``); for a string option: ``"unknown <name>
+        <value>: <name> must be one of [...] (<class>)"``, ending with "did
+        you mean ...?" when an allowed value is close.
     """
     from sklearn.utils._param_validation import InvalidParameterError, StrOptions, validate_parameter_constraints
 
@@ -40,11 +45,15 @@ def validate_params(estimator) -> None:
         value = params[name]
         try:
             validate_parameter_constraints({name: options}, {name: value}, caller_name=caller)
-        except InvalidParameterError as err:
+        except InvalidParameterError:
             allowed = [o for c in options if isinstance(c, StrOptions) for o in sorted(c.options)]
-            close = difflib.get_close_matches(value, allowed, n=1) if isinstance(value, str) else []
+            if not (isinstance(value, str) and allowed):
+                raise
+            close = difflib.get_close_matches(value, allowed, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise InvalidParameterError(f"{err}{hint}") from None
+            raise InvalidParameterError(
+                f"unknown {name} {value!r}: {name} must be one of {allowed} ({caller}){hint}"
+            ) from None
 
 
 def check_training_labels(y, *, n_samples: int | None = None) -> np.ndarray:
