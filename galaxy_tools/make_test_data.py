@@ -117,7 +117,7 @@ def write_models(out: Path) -> None:
 
 
 #: Options of ``enhancer-sk predict`` behind each expected table (the Galaxy predict tests use the same).
-PREDICT_OPTIONS = {"kmer": [], "deepenhancer": ["--both-strands"], "two_layer": ["--threshold", "0.3"]}
+PREDICT_OPTIONS = {"kmer": [], "deepenhancer": ["--average-strands"], "two_layer": ["--threshold", "0.3"]}
 
 
 def write_predictions(out: Path) -> None:

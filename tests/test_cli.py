@@ -19,7 +19,7 @@ def test_version(capsys):
 
 
 def test_demo_small(capsys):
-    assert main(["demo", "--n-samples", "120", "--cv", "3", "--seed", "1", "--threads", "1"]) == 0
+    assert main(["demo", "--n-samples", "120", "--folds", "3", "--seed", "1", "--threads", "1"]) == 0
     out, err = capsys.readouterr()
     assert "| model" in out and "AUC" in out and "k-mer" in out
     assert "[demo]" in err

@@ -1,4 +1,4 @@
-"""Tests of ``enhancer-sk compare`` (enhancer_sk.commands.compare)."""
+"""Tests of ``enhancer-sk compare`` (enhancer_sk.cli.compare) and the model recipes (enhancer_sk.presets)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN
 from enhancer_sk.models.nn.lstmatt import EnhancerLSTMAttClassifier
 from enhancer_sk.models.svm.gkm import GkmSVM
 from enhancer_sk.models.svm.kmer import KmerSVM
+from enhancer_sk.presets import build_model
 
 OUTPUTS = {"fold_scores.tsv", "summary.tsv", "wilcoxon.tsv", "oof_scores.tsv", "fold_scores.png", "roc_pr.png"}
 
@@ -35,7 +36,7 @@ def _read_tsv(path) -> list[dict]:
 
 def test_synthetic_kmer_and_gc(tmp_path, capsys):
     out = tmp_path / "out"
-    assert run_compare(["--synthetic", "--n-samples", "150", "--models", "kmer,gc", "--cv", "3",
+    assert run_compare(["--synthetic", "--n-samples", "150", "--models", "kmer,gc", "--folds", "3",
                         "--seed", "2", "--threads", "1", "-o", str(out)]) == 0
     assert {p.name for p in out.iterdir()} == OUTPUTS
     folds = _read_tsv(out / "fold_scores.tsv")
@@ -53,7 +54,7 @@ def test_synthetic_kmer_and_gc(tmp_path, capsys):
 
 
 def test_same_seed_gives_identical_tables(tmp_path):
-    argv = ["--synthetic", "--n-samples", "120", "--models", "kmer,gc", "--cv", "3", "--threads", "1"]
+    argv = ["--synthetic", "--n-samples", "120", "--models", "kmer,gc", "--folds", "3", "--threads", "1"]
     run_compare([*argv, "-o", str(tmp_path / "a")])
     run_compare([*argv, "-o", str(tmp_path / "b")])
     for name in ("summary.tsv", "wilcoxon.tsv", "oof_scores.tsv"):
@@ -64,12 +65,13 @@ def test_same_seed_gives_identical_tables(tmp_path):
 
 def test_one_fasta_per_class_with_string_labels(tmp_path):
     X, y = make_synthetic_enhancers(n_samples=90, random_state=4)
-    write_fasta(tmp_path / "pos.fa", [f"pos{i}" for i in np.flatnonzero(y == 1)], X[y == 1])
-    write_fasta(tmp_path / "neg.fa", [f"neg{i}" for i in np.flatnonzero(y == 0)], X[y == 0])
+    ids = [f"pos{i}" for i in np.flatnonzero(y == 1)] + [f"neg{i}" for i in np.flatnonzero(y == 0)]
+    write_fasta(tmp_path / "all.fa", ids, np.concatenate([X[y == 1], X[y == 0]]))
+    labels = ["enhancer"] * int(y.sum()) + ["background"] * int((y == 0).sum())
+    (tmp_path / "labels.tsv").write_text("".join(f"{i}\t{v}\n" for i, v in zip(ids, labels)))
     out = tmp_path / "out"
-    assert run_compare(["--class-fasta", f"enhancer={tmp_path / 'pos.fa'}",
-                        "--class-fasta", f"background={tmp_path / 'neg.fa'}",
-                        "--models", "gc,kmer", "--cv", "3", "--prefix", "x_", "-o", str(out)]) == 0
+    assert run_compare(["--fasta", str(tmp_path / "all.fa"), "--labels", str(tmp_path / "labels.tsv"),
+                        "--models", "gc,kmer", "--folds", "3", "--prefix", "x_", "-o", str(out)]) == 0
     assert {p.name for p in out.iterdir()} == {f"x_{n}" for n in OUTPUTS}
     oof = _read_tsv(out / "x_oof_scores.tsv")
     assert {r["label"] for r in oof} == {"enhancer", "background"}
@@ -83,25 +85,25 @@ def test_fasta_with_label_table(tmp_path):
     (tmp_path / "labels.tsv").write_text("id\tlabel\n" + "".join(f"{i}\t{v}\n" for i, v in zip(ids, y)))
     out = tmp_path / "out"
     assert run_compare(["--fasta", str(tmp_path / "all.fa"), "--labels", str(tmp_path / "labels.tsv"),
-                        "--models", "gc", "--cv", "2", "--positive", "0", "-o", str(out)]) == 0
+                        "--models", "gc", "--folds", "2", "--positive-label", "0", "-o", str(out)]) == 0
     assert [r["id"] for r in _read_tsv(out / "oof_scores.tsv")][:2] == ["r0", "r1"]
 
 
 @pytest.mark.parametrize("model", ["gkm", "deepenhancer"])
 def test_slow_model_presets_run(tmp_path, model):
     out = tmp_path / "out"
-    assert run_compare(["--synthetic", "--n-samples", "60", "--models", model, "--cv", "2",
+    assert run_compare(["--synthetic", "--n-samples", "60", "--models", model, "--folds", "2",
                         "--threads", "1", "-o", str(out)]) == 0
     assert [r["model"] for r in _read_tsv(out / "fold_scores.tsv")] == [model, model]
 
 
 def test_build_model_presets():
-    assert isinstance(compare.build_model("kmer", seed=3), KmerSVM)
-    gkm = compare.build_model("gkm", seed=3, threads=1)
+    assert isinstance(build_model("kmer", seed=3), KmerSVM)
+    gkm = build_model("gkm", seed=3, threads=1)
     assert isinstance(gkm, GkmSVM) and gkm.random_state == 3 and gkm.threads == 1
-    deep = compare.build_model("deepenhancer", seed=3, threads=1, length=150)
+    deep = build_model("deepenhancer", seed=3, threads=1, length=150)
     assert isinstance(deep, DeepEnhancerCNN) and deep.window == 150 and deep.random_state == 3
-    lstm = compare.build_model("lstmatt", preset="full", seed=1, threads=1, length=180)
+    lstm = build_model("lstmatt", preset="full", seed=1, threads=1, length=180)
     assert isinstance(lstm, EnhancerLSTMAttClassifier) and lstm.module__sequence_length == 180
     # "full": the published sizes with the iEnhancer-2L recipe of benchmarks/ienhancer2l.py
     params = lstm.get_params()
@@ -117,10 +119,10 @@ def test_build_model_presets():
     [
         (["--synthetic", "--models", "kmer,svm"], "unknown model"),
         (["--synthetic", "--models", "kmer,kmer"], "twice"),
-        (["--synthetic", "--cv", "1"], "--cv"),
+        (["--synthetic", "--folds", "1"], "--folds"),
         (["--fasta", "x.fa"], "--labels"),
-        (["--class-fasta", "a.fa"], "LABEL=PATH"),
-        (["--synthetic", "--positive", "7"], "--positive"),
+        (["--positive", "a.fa"], "--negative"),
+        (["--synthetic", "--positive-label", "7"], "--positive-label"),
     ],
 )
 def test_input_errors(tmp_path, argv, message):
@@ -130,7 +132,7 @@ def test_input_errors(tmp_path, argv, message):
 
 
 def test_data_source_is_required(tmp_path):
-    with pytest.raises(SystemExit):
+    with pytest.raises(ValueError, match="one source of training data"):
         run_compare(["-o", str(tmp_path)])
 
 

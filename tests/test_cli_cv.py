@@ -10,9 +10,10 @@ from matplotlib.image import imread
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from enhancer_sk.cli import main
-from enhancer_sk.cli.cv import layer_task
+from enhancer_sk.cli._training import layer_task
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.io.fasta import write_fasta
 from enhancer_sk.models.svm.kmer import KmerSVM
@@ -128,7 +129,7 @@ def test_string_labels_and_positive_label(tmp_path):
     rows = _read_tsv(oof)
     assert rows[0]["id"] == "s0" and [r["label"] for r in rows] == names.tolist()
     # out-of-fold scores are probabilities of the positive class "background" (column 0 of classes_)
-    gc = make_pipeline(GCContent(), LogisticRegression())
+    gc = make_pipeline(GCContent(), StandardScaler(), LogisticRegression())  # the gc recipe
     expected = cross_val_predict(gc, X, names, cv=StratifiedKFold(3, shuffle=True, random_state=0),
                                  method="predict_proba")
     np.testing.assert_allclose([float(r["gc"]) for r in rows], expected[:, 0], rtol=1e-5)

@@ -106,7 +106,7 @@ def test_deepenhancer_options_history_and_both_strands(data, tmp_path, capsys):
     argv = ["--fasta", str(data / "all.fa"), "--labels", str(data / "labels.tsv"), "--model", "deepenhancer",
             "--architecture", "4conv", "--window", "100", "--stride", "50", "--epochs", "3",
             "--batch-size", "32", "--lr", "0.01", "--validation-fraction", "0.25", "--patience", "0",
-            "--both-strands", "--param", "module__n_kernels_1=8", "--param", "module__n_hidden_1=16",
+            "--average-strands", "--param", "module__n_kernels_1=8", "--param", "module__n_hidden_1=16",
             "--seed", "5", "--threads", "1"]
     assert main(["train", *argv, "-o", str(bundle), "--history", str(hist)]) == 0
     history = _read_tsv(hist)
@@ -139,7 +139,7 @@ def test_predict_both_strands_switches_a_network_on(data, tmp_path, capsys):
     plain, both = tmp_path / "plain.tsv", tmp_path / "both.tsv"
     main(["predict", "-m", str(bundle), "--fasta", str(data / "query.fa"), "-o", str(plain), "--threads", "1"])
     main(["predict", "-m", str(bundle), "--fasta", str(data / "query.fa"), "-o", str(both), "--threads", "1",
-          "--both-strands"])
+          "--average-strands"])
     _, Q = read_fasta(data / "query.fa")
     p_plain = [float(r["probability"]) for r in _read_tsv(plain)]
     p_both = [float(r["probability"]) for r in _read_tsv(both)]
@@ -166,7 +166,7 @@ def test_seed_ensemble_train_history_and_predict(data, tmp_path, capsys):
     assert all(m.threads is None for m in model.estimators_)  # the bundle takes the threads of where it runs
     main(["predict", "-m", str(bundle), "--fasta", str(data / "query.fa"), "-o", str(out), "--threads", "1"])
     main(["predict", "-m", str(bundle), "--fasta", str(data / "query.fa"), "-o", str(both), "--threads", "1",
-          "--both-strands"])
+          "--average-strands"])
     _, Q = read_fasta(data / "query.fa")
     np.testing.assert_allclose([float(r["probability"]) for r in _read_tsv(out)], model.predict_proba(Q)[:, 1],
                                rtol=1e-5)
@@ -190,7 +190,7 @@ def test_gkm_options(data, tmp_path, capsys):
     assert isinstance(model, GkmSVM) and (model.l, model.k, model.d, model.C) == (6, 4, 1, 0.5)
     assert model.probability and model.threads is None  # threads are not frozen into the bundle
     assert main(["predict", "-m", str(bundle), "--fasta", str(data / "query.fa"), "-o", str(out),
-                 "--both-strands"]) == 0
+                 "--average-strands"]) == 0
     assert "no strand option" in capsys.readouterr().err
     assert len(_read_tsv(out)) == 12
 
@@ -207,14 +207,11 @@ def test_two_layer_train_and_predict(data, tmp_path):
     rows = _read_tsv(out)
     assert list(rows[0]) == ["id", "p_enhancer", "p_strong", "label"]
 
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-
-    from enhancer_sk.sequence.encoders import GCContent
+    from enhancer_sk.presets import build_model
 
     _, X, y = read_class_fastas({"strong": data / "strong.fa", "weak": data / "weak.fa", "non": data / "non.fa"})
-    reference = TwoLayerEnhancerClassifier(KmerSVM(k=3, C=3.0, random_state=0),
-                                           make_pipeline(GCContent(), LogisticRegression(C=3.0))).fit(X, y)
+    gc = build_model("gc").set_params(logisticregression__C=3.0)  # the gc recipe: GC content, scaled, LR
+    reference = TwoLayerEnhancerClassifier(KmerSVM(k=3, C=3.0, random_state=0), gc).fit(X, y)
     _, Q = read_fasta(data / "query.fa")
     layers = reference.predict_layer_proba(Q)
     np.testing.assert_allclose([float(r["p_enhancer"]) for r in rows], layers[:, 0], rtol=1e-5)
@@ -361,9 +358,9 @@ def test_predict_table_with_the_models_own_decision(data):
 def test_full_preset_and_validation_split_of_the_lstm(tmp_path):
     import argparse
 
+    from enhancer_sk.cli._options import add_runtime_arguments
+    from enhancer_sk.cli._training import add_data_arguments, add_model_arguments, model_from_args
     from skorch.dataset import ValidSplit
-
-    from enhancer_sk.cli._training_options import add_data_arguments, add_model_arguments, model_from_args
 
     bundle = tmp_path / "full.eskm"
     assert main(["train", "--synthetic", "--n-samples", "40", "--model", "deepenhancer", "--preset", "full",
@@ -375,6 +372,7 @@ def test_full_preset_and_validation_split_of_the_lstm(tmp_path):
     parser = argparse.ArgumentParser()
     add_data_arguments(parser)
     add_model_arguments(parser)
+    add_runtime_arguments(parser, seed=True)
     args = parser.parse_args(["--model", "lstmatt", "--validation-fraction", "0.2", "--seed", "7"])
     split = model_from_args(args, length=150).train_split
     assert isinstance(split, ValidSplit) and split.cv == 0.2 and split.stratified and split.random_state == 7

@@ -219,9 +219,9 @@ def test_motifs_command_trains_saves_and_reads_a_model(tmp_path, capsys):
     model, out1, out2 = tmp_path / "m.safetensors", tmp_path / "out1", tmp_path / "out2"
     common = ["--threads", "1", "--threshold", "0.8"]
     assert main(["motifs", "--positive", str(pos), "--negative", str(neg), "--window", "50", "--stride", "10",
-                 "--max-epochs", "1", "--save-model", str(model), "--outdir", str(out1), "--logos", "none",
+                 "--epochs", "1", "--save-model", str(model), "--outdir", str(out1), "--logos", "none",
                  *common]) == 0
-    assert main(["motifs", "--model", str(model), "--outdir", str(out2), "--evalue", "0.1", "--logos", "matched",
+    assert main(["motifs", "--model-file", str(model), "--outdir", str(out2), "--evalue", "0.1", "--logos", "matched",
                  *common]) == 0
     first = (out1 / "motifs.meme").read_text()
     assert first.count("MOTIF kernel_") == 128

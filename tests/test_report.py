@@ -72,7 +72,7 @@ def test_comparison_report_tables():
 
 def test_compare_html(tmp_path, capsys):
     report = tmp_path / "report.html"
-    assert main(["compare", "--synthetic", "--n-samples", "60", "--models", "gc,kmer", "--cv", "2",
+    assert main(["compare", "--synthetic", "--n-samples", "60", "--models", "gc,kmer", "--folds", "2",
                  "--threads", "1", "-o", str(tmp_path / "out"), "--html", str(report)]) == 0
     text = report.read_text()
     assert len(_PNG.findall(text)) == 2 and "Comparison of 2 models, 2-fold cross-validation" in text

@@ -1,7 +1,7 @@
 """``enhancer-sk cv``: k-fold cross-validation of one model configuration.
 
 Training data and model options are those of ``enhancer-sk train`` (see
-:mod:`enhancer_sk.commands._training_options`); folds are stratified and
+:mod:`enhancer_sk.cli._training`); folds are stratified and
 seeded by ``--seed``.  Three-class data (non / weak / strong) are
 cross-validated one layer at a time with ``--layer 1`` (enhancer vs
 non-enhancer, all sequences) or ``--layer 2`` (strong vs weak, enhancers
@@ -21,22 +21,22 @@ The mean ± std table is printed on stdout; progress goes to stderr.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 import numpy as np
 
+from ._options import add_runtime_arguments, logger, set_runtime
 from ._outputs import check_output_paths, write_all_or_none
-from ._training_options import (
+from ._training import (
+    add_cv_arguments,
     add_data_arguments,
     add_model_arguments,
-    check_labels,
     describe_estimator,
     model_from_args,
-    read_training_data,
+    read_cv_data,
 )
 
-__all__ = ["add_parser", "layer_task", "run"]
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -49,14 +49,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     add_data_arguments(p)
     add_model_arguments(p, two_layer=False)
-    cv = p.add_argument_group("cross-validation")
-    cv.add_argument("--folds", type=int, default=5, metavar="K", help="number of stratified folds (default 5)")
-    cv.add_argument("--layer", type=int, choices=(1, 2), default=None,
-                    help="three-class data (non / weak / strong): 1 = enhancer vs non-enhancer, "
-                    "2 = strong vs weak on the enhancers")
-    cv.add_argument("--positive-label", metavar="LABEL", default=None,
-                    help="the positive class for Sn, Sp and the curves (default: the larger label, e.g. 1 "
-                    "of 0/1)")
+    add_runtime_arguments(p, seed=True, seed_help="seed of the folds and the model (default 0)")
+    add_cv_arguments(p)
     out = p.add_argument_group("output (each optional)")
     out.add_argument("--fold-scores", metavar="TSV", help="scores of every fold")
     out.add_argument("--summary", metavar="TSV", help="mean and standard deviation over folds")
@@ -67,59 +61,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def layer_task(X, y, layer: int):
-    """Binary task of one layer of three-class data (labels non / weak / strong).
-
-    Layer 1: every sequence, 1 = enhancer (weak or strong), 0 = non-enhancer.
-    Layer 2: the enhancers only, 1 = strong, 0 = weak.
-
-    Returns
-    -------
-    keep : ndarray of int
-        Indices of the sequences in the task.
-    y : ndarray of int
-        Their binary labels.
-    """
-    check_labels(y, two_layer=True)
-    y = np.asarray(y)
-    if layer == 1:
-        return np.arange(len(y)), (y != "non").astype(np.int64)
-    keep = np.flatnonzero(y != "non")
-    return keep, (y[keep] == "strong").astype(np.int64)
-
-
-def _label(text: str):
-    return int(text) if text.lstrip("-").isdigit() else text
-
-
 def run(args: argparse.Namespace) -> int:
     from ..evaluation.comparison import compare_models
     from ..evaluation.plots import plot_roc_pr, save_figure
     from ..evaluation.report import comparison_report
     from ..io.tables import write_tsv
     from ..threads import limit_threads, resolve_threads
-    from .train import set_runtime
 
-    def log(msg: str) -> None:
-        print(f"[cv] {msg}", file=sys.stderr, flush=True)
+    log = logger("cv")
 
     start = time.perf_counter()
-    if args.folds < 2:
-        raise ValueError(f"--folds must be at least 2, got {args.folds}")
     check_output_paths(args.fold_scores, args.summary, args.oof, args.plot, args.html)
-    ids, X, y, description = read_training_data(args, three_class=args.layer is not None)
-    if args.layer is not None:
-        keep, y = layer_task(X, y, args.layer)
-        X = X[keep]
-        ids = None if ids is None else ids[keep]
-        task = "enhancer (1) vs non-enhancer (0)" if args.layer == 1 else "strong (1) vs weak (0) enhancers"
-        description += f"; layer {args.layer}: {task}, {len(y)} sequences"
-    else:
-        check_labels(y, three_class_hint="add --layer 1 or --layer 2")
-    pos_label = None if args.positive_label is None else _label(args.positive_label)
-    if pos_label is not None and pos_label not in set(np.asarray(y).tolist()):
-        raise ValueError(f"--positive-label {args.positive_label!r} is not one of the labels "
-                         f"{sorted({str(v) for v in np.asarray(y).tolist()})}")
+    ids, X, y, description, pos_label = read_cv_data(args)
     length = int(np.median([len(s) for s in X]))
     threads = resolve_threads(args.threads)
     model = model_from_args(args, length=length)

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
-__all__ = ["add_parser", "run", "demo_models"]
+from ._options import add_runtime_arguments, logger
+
+__all__ = ["DEMO_MODELS", "add_parser", "run"]
 
 
-#: Models the demo cross-validates (names of ``enhancer-sk compare``), fast presets.
+#: Models the demo cross-validates (recipes of :mod:`enhancer_sk.presets`, fast preset).
 DEMO_MODELS = ("gc", "kmer", "gkm", "deepenhancer", "lstmatt")
-
-
-def demo_models(names, seed: int, threads: int | None, length: int) -> dict:
-    """Fast presets of the demo's models, keyed by display name."""
-    from .compare import build_model, describe_model
-
-    return {describe_model(n): build_model(n, preset="fast", seed=seed, threads=threads, length=length)
-            for n in names}
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -30,9 +23,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("--n-samples", type=int, default=1000, help="number of sequences (default 1000)")
     p.add_argument("--length", type=int, default=200, help="sequence length in bp (default 200)")
-    p.add_argument("--cv", type=int, default=5, help="number of folds (default 5)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: GALAXY_SLOTS or all)")
+    p.add_argument("--folds", type=int, default=5, metavar="K", help="number of folds (default 5)")
+    add_runtime_arguments(p, seed=True)
     p.add_argument("--models", default=",".join(DEMO_MODELS),
                    help=f"comma-separated models among {', '.join(DEMO_MODELS)} (default: all)")
     p.set_defaults(func=run)
@@ -44,28 +36,30 @@ def run(args: argparse.Namespace) -> int:
 
     from ..datasets.synthetic import make_synthetic_enhancers
     from ..evaluation.metrics import PAPER_COLUMNS, SCORING, format_table
+    from ..presets import RECIPES, build_model
     from ..threads import limit_threads
 
-    def log(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
-
-    X, y = make_synthetic_enhancers(args.n_samples, args.length, random_state=args.seed)
-    log(f"[demo] {len(X)} synthetic sequences of {args.length} bp ({int(y.sum())} enhancers), "
-        f"{args.cv}-fold cross-validation")
-    cv = StratifiedKFold(args.cv, shuffle=True, random_state=args.seed)
-    scoring = {k: SCORING[k] for k in PAPER_COLUMNS}
-    rows = {}
+    log = logger("demo")
     names = [n.strip() for n in args.models.split(",") if n.strip()]
-    models = demo_models(names, args.seed, args.threads, args.length)
+    unknown = [n for n in names if n not in DEMO_MODELS]
+    if unknown:
+        raise ValueError(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(DEMO_MODELS)}")
+    X, y = make_synthetic_enhancers(args.n_samples, args.length, random_state=args.seed)
+    log(f"{len(X)} synthetic sequences of {args.length} bp ({int(y.sum())} enhancers), "
+        f"{args.folds}-fold cross-validation")
+    cv = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
+    scoring = {k: SCORING[k] for k in PAPER_COLUMNS}
+    models = {RECIPES[n].title: build_model(n, preset="fast", seed=args.seed, threads=args.threads,
+                                            length=args.length) for n in names}
+    rows = {}
     with limit_threads(args.threads):
         for i, (name, model) in enumerate(models.items(), start=1):
             t0 = time.perf_counter()
-            log(f"[demo] ({i}/{len(models)}) {name} ...")
+            log(f"({i}/{len(models)}) {name} ...")
             res = cross_validate(model, X, y, cv=cv, scoring=scoring)
             rows[name] = {c: (float(res[f"test_{c}"].mean()), float(res[f"test_{c}"].std())) for c in PAPER_COLUMNS}
             rows[name]["time (s)"] = f"{time.perf_counter() - t0:.1f}"
-            log(f"[demo] ({i}/{len(models)}) {name}: AUC {rows[name]['AUC'][0]:.3f} "
-                f"in {rows[name]['time (s)']} s")
-    print(f"Cross-validation ({args.cv}-fold) on {len(X)} synthetic sequences, mean ± std over folds")
+            log(f"({i}/{len(models)}) {name}: AUC {rows[name]['AUC'][0]:.3f} in {rows[name]['time (s)']} s")
+    print(f"Cross-validation ({args.folds}-fold) on {len(X)} synthetic sequences, mean ± std over folds")
     print(format_table(rows, columns=["model", *PAPER_COLUMNS, "time (s)"]))
     return 0

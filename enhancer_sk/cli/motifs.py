@@ -1,10 +1,10 @@
 """``enhancer-sk motifs``: first-layer motifs of a DeepEnhancer CNN, logos and JASPAR matches.
 
-The model is either read from a file written by
-:func:`enhancer_sk.deepenhancer.save_deepenhancer` (``--model``; safetensors
-weights + JSON parameters, no pickle) or trained here from labelled sequences
-(``--fasta`` + ``--labels``, or ``--positive`` + ``--negative``), optionally
-saved with ``--save-model``.
+The model is either read from a model file (``--model-file``, written by
+``enhancer-sk train --model deepenhancer``) or trained here with the training
+data and model options of ``enhancer-sk train`` (``--model deepenhancer``,
+``--preset full`` by default: the published architecture on 300-bp windows),
+optionally saved with ``--save-model``.
 
 Outputs in ``--outdir``: ``motifs.meme`` (MEME minimal format, one motif per
 first-layer kernel), ``tomtom.tsv`` (matches in JASPAR CORE vertebrates with
@@ -15,39 +15,40 @@ motifs with a match; ``--logos all`` or ``none``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
 
+from ._options import add_model_file_argument, add_runtime_arguments, logger, set_runtime
+from ._training import (
+    add_data_arguments,
+    add_model_arguments,
+    describe_estimator,
+    given_data_sources,
+    model_from_args,
+    read_training_data,
+)
+
 __all__ = ["add_parser", "run"]
+
+_log = logger("motifs")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from ..models.nn.deepenhancer import ARCHITECTURES
-
     p = subparsers.add_parser(
         "motifs",
         help="extract DeepEnhancer first-layer motifs, draw logos and match them to JASPAR",
         description="Turn each first-layer kernel of a DeepEnhancer CNN into a position frequency "
         "matrix (from all 4^8 8-mers that activate it), write them in MEME format, draw sequence "
         "logos and compare them with JASPAR CORE vertebrates by Tomtom (offline). The model is read "
-        "from --model or trained from labelled sequences.",
+        "from --model-file or trained from labelled sequences (the options of 'enhancer-sk train').",
     )
-    src = p.add_argument_group("model (one of)")
-    src.add_argument("--model", metavar="FILE", help="model file written by --save-model (safetensors)")
-    src.add_argument("--fasta", metavar="FA", help="training sequences (with --labels)")
-    src.add_argument("--labels", metavar="TSV", help="two columns: record id, label (with --fasta)")
-    src.add_argument("--positive", metavar="FA", help="enhancer sequences (with --negative)")
-    src.add_argument("--negative", metavar="FA", help="background sequences (with --positive)")
-    tr = p.add_argument_group("training (when no --model)")
-    tr.add_argument("--architecture", default="4conv2pool4norm", choices=sorted(ARCHITECTURES))
-    tr.add_argument("--window", type=int, default=300, help="window length in bp (default 300)")
-    tr.add_argument("--stride", type=int, default=2, help="step between windows (default 2)")
-    tr.add_argument("--max-windows-per-sequence", type=int, default=None, metavar="N",
-                    help="at most N windows per sequence (default: all)")
-    tr.add_argument("--max-epochs", type=int, default=30, help="default 30")
-    tr.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate (default 1e-4)")
-    tr.add_argument("--save-model", metavar="FILE", help="save the trained model (safetensors, no pickle)")
+    add_model_file_argument(p, required=False)
+    add_data_arguments(p)
+    add_model_arguments(p, two_layer=False)
+    p.set_defaults(model="deepenhancer", preset="full")
+    p.add_argument("--save-model", metavar="PATH", help="save the trained model as a model file")
     mo = p.add_argument_group("motifs")
     mo.add_argument("--outdir", required=True, help="output folder (created)")
     mo.add_argument("--weighting", choices=["count", "activation"], default="count",
@@ -62,50 +63,41 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     mo.add_argument("--logos", choices=["matched", "all", "none"], default="matched",
                     help="draw logos of the motifs with a JASPAR match (default), of all motifs, or none "
                     "(about 0.3 s per logo)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: GALAXY_SLOTS or all)")
-    p.add_argument("--verbose", action="store_true", help="per-epoch training log on stderr")
+    add_runtime_arguments(p, seed=True, quiet=True, seed_help="seed of the model (default 0)")
     p.set_defaults(func=run)
     return p
 
 
-def _log(msg: str) -> None:
-    print(f"[motifs] {msg}", file=sys.stderr, flush=True)
-
-
 def _model(args: argparse.Namespace):
-    from ..io.labels import read_class_fastas, read_labelled_fasta
-    from ..models.nn.deepenhancer import DeepEnhancerCNN, load_deepenhancer, save_deepenhancer
+    from ..model_files import load, save
+    from ..models.nn.deepenhancer import DeepEnhancerCNN
+    from ..threads import limit_threads, resolve_threads
 
-    given = {
-        "--model": args.model is not None,
-        "--fasta/--labels": args.fasta is not None or args.labels is not None,
-        "--positive/--negative": args.positive is not None or args.negative is not None,
-    }
-    if sum(given.values()) != 1:
-        raise ValueError("give exactly one of --model FILE, --fasta FA --labels TSV, --positive FA --negative FA")
-    if args.model is not None:
-        _log(f"reading model {args.model}")
-        return load_deepenhancer(args.model, threads=args.threads)
-    if given["--fasta/--labels"]:
-        if args.fasta is None or args.labels is None:
-            raise ValueError("--fasta and --labels go together")
-        _, X, y = read_labelled_fasta(args.fasta, args.labels)
-    else:
-        if args.positive is None or args.negative is None:
-            raise ValueError("--positive and --negative go together")
-        _, X, y = read_class_fastas({1: args.positive, 0: args.negative})
-    model = DeepEnhancerCNN(
-        args.architecture, window=args.window, stride=args.stride,
-        max_windows_per_sequence=args.max_windows_per_sequence, max_epochs=args.max_epochs, lr=args.lr,
-        random_state=args.seed, threads=args.threads, verbose=int(args.verbose),
-    )
-    _log(f"training {args.architecture} on {len(X)} sequences ({args.max_epochs} epochs at most)")
+    if args.model != "deepenhancer":
+        raise ValueError(f"motifs reads the kernels of a DeepEnhancer CNN; --model {args.model} has none")
+    threads = resolve_threads(args.threads)
+    if args.model_file is not None:
+        if given_data_sources(args):
+            raise ValueError("give --model-file or training data (" + ", ".join(given_data_sources(args))
+                             + "), not both")
+        _log(f"reading model {args.model_file}")
+        model = load(args.model_file)
+        if type(model) is not DeepEnhancerCNN:
+            raise ValueError(f"{args.model_file!r} holds a {type(model).__name__}, not a DeepEnhancerCNN: "
+                             "motifs reads the first-layer kernels of a DeepEnhancer CNN")
+        set_runtime(model, threads=threads)
+        return model
+    _, X, y, description = read_training_data(args)
+    model = model_from_args(args, length=300)
+    set_runtime(model, threads=threads, verbose=0 if args.quiet else 1)
+    _log(f"training {describe_estimator(model)} on {description}")
     t0 = time.perf_counter()
-    model.fit(X, y)
+    with limit_threads(threads), contextlib.redirect_stdout(sys.stderr):  # skorch prints epochs on stdout
+        model.fit(X, y)
     _log(f"trained in {time.perf_counter() - t0:.1f} s ({len(model.history)} epochs)")
     if args.save_model:
-        save_deepenhancer(model, args.save_model)
+        set_runtime(model, threads=None, verbose=0)
+        save(model, args.save_model)
         _log(f"model saved to {args.save_model}")
     return model
 

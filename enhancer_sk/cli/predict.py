@@ -1,4 +1,4 @@
-"""``enhancer-sk predict``: score the sequences of a FASTA file with a model bundle.
+"""``enhancer-sk predict``: score the sequences of a FASTA file with a model file.
 
 Output (TSV with a header line, floats with 6 significant digits):
 
@@ -24,12 +24,11 @@ as in LS-GKM).
 from __future__ import annotations
 
 import argparse
-import csv
-import math
-import sys
 import time
 
 import numpy as np
+
+from ._options import add_model_file_argument, add_runtime_arguments, fitted_estimators, logger, set_runtime
 
 __all__ = ["add_parser", "predict_table", "run"]
 
@@ -37,37 +36,32 @@ __all__ = ["add_parser", "predict_table", "run"]
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "predict",
-        help="score sequences with a trained model bundle; TSV of id, probability, label",
-        description="Score every sequence of a FASTA file (plain or gzip) with a model bundle written by "
+        help="score sequences with a trained model file; TSV of id, probability, label",
+        description="Score every sequence of a FASTA file (plain or gzip) with a model file written by "
         "'enhancer-sk train' and write a TSV: id, probability, label (two-layer models: id, p_enhancer, "
         "p_strong, label).",
     )
-    p.add_argument("-m", "--model", required=True, metavar="BUNDLE", help="model bundle from 'enhancer-sk train'")
+    add_model_file_argument(p)
     p.add_argument("--fasta", required=True, metavar="FA", help="sequences to score (FASTA, plain or gzip)")
     p.add_argument("-o", "--output", metavar="TSV", help="output table (default: standard output)")
     p.add_argument("--threshold", type=float, default=0.5, metavar="P",
                    help="call a sequence positive (two-layer: enhancer, then strong) when its probability "
                    "exceeds P (default 0.5)")
-    p.add_argument("--both-strands", action="store_true",
+    p.add_argument("--average-strands", action="store_true",
                    help="average each probability over the sequence and its reverse complement (lstmatt, "
                    "deepenhancer; the k-mer models count both strands already)")
-    p.add_argument("--threads", type=int, default=None,
-                   help="CPU threads (default: GALAXY_SLOTS when set, else all available)")
+    add_runtime_arguments(p)
     p.set_defaults(func=run)
     return p
 
 
-def _both_strands(model) -> list[str]:
-    """Switch every network in ``model`` to strand averaging; names of the estimators switched."""
-    from .train import fitted_estimators
-
+def _average_strands(model) -> list[str]:
+    """Switch every estimator in ``model`` that can to strand averaging; names of the estimators switched."""
     switched = []
     for est in fitted_estimators(model).values():
-        params = est.get_params(deep=False)
-        for name in ("reverse_complement", "average_reverse_complement"):
-            if name in params and hasattr(est, "max_epochs"):
-                est.set_params(**{name: True})
-                switched.append(type(est).__name__)
+        if "average_strands" in est.get_params(deep=False):
+            est.set_params(average_strands=True)
+            switched.append(type(est).__name__)
     return switched
 
 
@@ -109,51 +103,39 @@ def predict_table(model, X, *, threshold: float | None = 0.5) -> tuple[list[str]
     return ["probability", "label"], {"probability": proba, "label": label}
 
 
-def _cell(value) -> str:
-    if isinstance(value, (float, np.floating)):
-        return "NA" if math.isnan(value) else f"{float(value):.6g}"
-    return str(value)
-
-
 def run(args: argparse.Namespace) -> int:
     from ..io.fasta import read_fasta
     from ..io.tables import write_tsv
     from ..model_files import describe, load
     from ..threads import limit_threads, resolve_threads
     from ._outputs import check_output_paths
-    from .train import set_runtime
 
-    def log(msg: str) -> None:
-        print(f"[predict] {msg}", file=sys.stderr, flush=True)
+    log = logger("predict")
 
     start = time.perf_counter()
     if not 0 <= args.threshold <= 1:
         raise ValueError(f"--threshold must lie in [0, 1], got {args.threshold}")
     check_output_paths(args.output)
-    info = describe(args.model)
-    log(f"model {args.model}: {info['class']}, classes {info['classes']}, bundle format "
+    info = describe(args.model_file)
+    log(f"model {args.model_file}: {info['class']}, classes {info['classes']}, model file format "
         f"{info['format_version']}, written by enhancer-sk {info['package_version']}")
     ids, X = read_fasta(args.fasta)
     lengths = np.fromiter((len(s) for s in X), dtype=np.int64, count=len(X))
     log(f"{len(X)} sequences from {args.fasta} ({lengths.min()}-{lengths.max()} bp)")
-    model = load(args.model)
+    model = load(args.model_file)
     threads = resolve_threads(args.threads)
     set_runtime(model, threads=threads)
-    if args.both_strands:
-        switched = _both_strands(model)
-        log("both strands: " + (", ".join(switched) if switched else
+    if args.average_strands:
+        switched = _average_strands(model)
+        log("average strands: " + (", ".join(switched) if switched else
                                 "no strand option in this model (k-mer models count both strands already)"))
     with limit_threads(threads):
         columns, values = predict_table(model, X, threshold=args.threshold)
     rows = [{"id": rid, **{c: values[c][i] for c in columns}} for i, rid in enumerate(ids)]
     columns = ["id", *columns]
+    write_tsv(args.output, rows, columns)
     if args.output:
-        write_tsv(args.output, rows, columns)
         log(f"wrote {args.output}")
-    else:
-        writer = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([_cell(r[c]) for c in columns] for r in rows)
     label = values["label"]
     counts = ", ".join(f"{n} {v}" for v, n in zip(*np.unique(label.astype(str), return_counts=True)))
     log(f"{len(X)} sequences scored ({counts}) in {time.perf_counter() - start:.1f} s on {threads} thread(s)")

@@ -1,19 +1,20 @@
-"""``enhancer-sk scan``: score sliding windows along a genome (or BED regions of it) with a model bundle.
+"""``enhancer-sk scan``: score sliding windows along a genome (or BED regions of it) with a model file.
 
 Outputs: a bedGraph of window scores (``--bedgraph``) and a BED of enhancer
 calls, the windows scoring at least ``--threshold`` merged when they overlap
-(``--calls``; columns in :data:`enhancer_sk.scanning.CALL_COLUMNS`).  The
+(``--calls``; columns in :data:`enhancer_sk.genomics.scanning.CALL_COLUMNS`).  The
 FASTA is streamed in chunks, so memory does not grow with chromosome length;
 ``--scheduler`` runs the chunks on a Dask cluster.  See
-:func:`enhancer_sk.scanning.scan`.
+:func:`enhancer_sk.genomics.scanning.scan`.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 import warnings
+
+from ._options import add_model_file_argument, add_runtime_arguments, logger, set_runtime
 
 __all__ = ["add_parser", "run"]
 
@@ -24,11 +25,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="scan a genome (FASTA, or BED regions of it) with a model: bedGraph of window scores, BED of calls",
         description="Slide a window along every record of a FASTA file (plain, gzip or bgzip; streamed in "
         "chunks) or along the regions of a BED file (each on its strand; the genome then plain or bgzip), "
-        "score every window with a model bundle from 'enhancer-sk train', and write a bedGraph of the "
+        "score every window with a model file from 'enhancer-sk train', and write a bedGraph of the "
         "window scores and a BED of enhancer calls (windows scoring at least --threshold, merged). "
         "A DeepEnhancer model shares its convolutions between overlapping windows.",
     )
-    p.add_argument("-m", "--model", required=True, metavar="BUNDLE", help="model bundle from 'enhancer-sk train'")
+    add_model_file_argument(p)
     p.add_argument("--fasta", required=True, metavar="FA", help="genome or sequences to scan (FASTA)")
     p.add_argument("--regions", metavar="BED", help="scan only these regions of --fasta (BED, 0-based; strand "
                    "'-' scans the reverse complement; regions shorter than the window get one window)")
@@ -41,7 +42,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="score of an enhancer call (probability, default 0.5)")
     p.add_argument("--max-n", type=float, default=0.1, metavar="FRACTION",
                    help="skip windows with more than this fraction of N (default 0.1)")
-    p.add_argument("--both-strands", action="store_true",
+    p.add_argument("--average-strands", action="store_true",
                    help="average each window's score with that of its reverse complement")
     p.add_argument("--batch-size", type=int, default=1024, help="windows scored together (default 1024)")
     p.add_argument("--chunk-size", type=int, default=1_000_000,
@@ -49,9 +50,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address (e.g. tcp://10.0.0.5:8786): run the chunks on that cluster "
                    "(needs the 'dist' extra)")
-    p.add_argument("--threads", type=int, default=None,
-                   help="CPU threads (default: GALAXY_SLOTS when set, else all available; 1 per Dask task)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_runtime_arguments(p, quiet=True)
     p.set_defaults(func=run)
     return p
 
@@ -62,17 +61,15 @@ def run(args: argparse.Namespace) -> int:
     from ..model_files import describe, load
     from ..threads import resolve_threads
     from ._outputs import check_output_paths
-    from .train import set_runtime
 
-    def log(msg: str) -> None:
-        print(f"[scan] {msg}", file=sys.stderr, flush=True)
+    log = logger("scan")
 
     if not args.bedgraph and not args.calls:
         raise ValueError("give at least one output: --bedgraph FILE and/or --calls FILE")
     check_output_paths(args.bedgraph, args.calls)
-    info = describe(args.model)
-    log(f"model {args.model}: {info['class']}, classes {info['classes']}")
-    model = load(args.model)
+    info = describe(args.model_file)
+    log(f"model {args.model_file}: {info['class']}, classes {info['classes']}")
+    model = load(args.model_file)
     threads = 1 if args.scheduler and args.threads is None else resolve_threads(args.threads)
     set_runtime(model, threads=threads)
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{threads} thread(s)"
@@ -82,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore", RegionWarning)  # each region problem is logged below
         summary = scan(
             model, args.fasta, bedgraph=args.bedgraph, calls=args.calls, regions=args.regions, window=args.window,
-            step=args.step, batch_size=args.batch_size, threads=threads, reverse_complement=args.both_strands,
+            step=args.step, batch_size=args.batch_size, threads=threads, average_strands=args.average_strands,
             max_n_fraction=args.max_n, threshold=args.threshold, chunk_size=args.chunk_size,
             client=args.scheduler, verbose=not args.quiet,
         )

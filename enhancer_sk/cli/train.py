@@ -1,10 +1,10 @@
-"""``enhancer-sk train``: fit one model on labelled sequences and save it as a model bundle.
+"""``enhancer-sk train``: fit one model on labelled sequences and save it as a model file.
 
 Training data and model options are those of ``enhancer-sk cv`` (see
-:mod:`enhancer_sk.commands._training_options`).  Outputs, each written
-atomically and only after training succeeded:
+:mod:`enhancer_sk.cli._training`).  Outputs, each written atomically and only
+after training succeeded:
 
-* ``--output``: the fitted model as a bundle (:func:`enhancer_sk.model_files.save`;
+* ``--output``: the fitted model as a model file (:func:`enhancer_sk.model_files.save`;
   no pickle), read back by ``enhancer-sk predict``;
 * ``--log`` (optional): a text training log: data, model and its parameters,
   fit time, training-set scores (resubstitution, so optimistic), support
@@ -27,8 +27,9 @@ import time
 
 import numpy as np
 
+from ._options import add_runtime_arguments, fitted_estimators, logger, set_runtime
 from ._outputs import check_output_paths, write_all_or_none
-from ._training_options import (
+from ._training import (
     add_data_arguments,
     add_model_arguments,
     check_labels,
@@ -37,7 +38,7 @@ from ._training_options import (
     read_training_data,
 )
 
-__all__ = ["HISTORY_COLUMNS", "add_parser", "fitted_estimators", "run", "set_runtime"]
+__all__ = ["HISTORY_COLUMNS", "add_parser", "run"]
 
 #: Columns of the ``--history`` table.
 HISTORY_COLUMNS = ("layer", "epoch", "train_loss", "valid_loss", "valid_acc", "lr", "dur")
@@ -46,71 +47,21 @@ HISTORY_COLUMNS = ("layer", "epoch", "train_loss", "valid_loss", "valid_acc", "l
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "train",
-        help="train a model on labelled sequences and save it as a model bundle",
+        help="train a model on labelled sequences and save it as a model file",
         description="Train one model (k-mer SVM, gapped k-mer SVM, Enhancer-LSTMAtt, DeepEnhancer CNN or the "
         "GC-content baseline; or a two-layer enhancer / strong-weak classifier) on labelled sequences "
-        "and save it as a model bundle for 'enhancer-sk predict', with an optional training log.",
+        "and save it as a model file for 'enhancer-sk predict', with an optional training log.",
     )
     add_data_arguments(p)
     add_model_arguments(p, two_layer=True)
     out = p.add_argument_group("output")
-    out.add_argument("-o", "--output", required=True, metavar="BUNDLE", help="model bundle to write")
+    out.add_argument("-o", "--output", required=True, metavar="PATH", help="model file to write")
     out.add_argument("--log", metavar="TXT", help="training log (text) to write")
     out.add_argument("--history", metavar="TSV",
                      help="per-epoch table of the networks (TSV; only the header for the SVMs and gc)")
-    p.add_argument("--quiet", action="store_true", help="no per-epoch lines on stderr")
+    add_runtime_arguments(p, seed=True, quiet=True, seed_help="seed of the model (default 0)")
     p.set_defaults(func=run)
     return p
-
-
-def fitted_estimators(model) -> dict[str, object]:
-    """The fitted binary estimators inside ``model``, by name.
-
-    ``{"model": m}`` or ``{"layer1": .., "layer2": ..}``; the members of a seed
-    ensemble as ``model.1``, ``model.2`` ... (``layer1.1`` ... in a two-layer model).
-    """
-    from ..models.meta.ensemble import SeedEnsembleClassifier
-
-    layers = {"layer1": model.layer1_, "layer2": model.layer2_} if hasattr(model, "layer1_") else {"model": model}
-    found = {}
-    for name, est in layers.items():
-        if isinstance(est, SeedEnsembleClassifier):
-            found.update({f"{name}.{i}": member for i, member in enumerate(est.estimators_, start=1)})
-        else:
-            found[name] = est
-    return found
-
-
-def _all_estimators(model) -> list:
-    """Every estimator object in ``model``: templates and fitted parts (layers, ensemble members)."""
-    found = [model]
-    for name in ("layer1", "layer2", "layer1_", "layer2_", "estimator"):
-        inner = getattr(model, name, None)
-        if inner is not None and hasattr(inner, "get_params"):
-            found.extend(_all_estimators(inner))
-    for inner in getattr(model, "estimators_", None) or []:
-        found.extend(_all_estimators(inner))
-    return found
-
-
-def set_runtime(model, *, threads: int | None = None, verbose: int | None = None) -> None:
-    """Set the run-time settings (threads, epoch log) of every estimator in ``model``.
-
-    ``threads`` goes to ``threads`` (torch nets) or ``n_jobs`` (GkmSVM);
-    ``verbose`` to the networks' ``verbose`` (skorch epoch log) and to seed
-    ensembles (one line per member).  Settings an estimator lacks are skipped.
-    """
-    from ..models.meta.ensemble import SeedEnsembleClassifier
-
-    for est in _all_estimators(model):
-        params = est.get_params(deep=False)
-        if "threads" in params:
-            est.set_params(threads=threads)
-        elif "n_jobs" in params and type(est).__name__ == "GkmSVM":
-            est.set_params(n_jobs=threads)
-        if verbose is not None and "verbose" in params and ("max_epochs" in params
-                                                            or isinstance(est, SeedEnsembleClassifier)):
-            est.set_params(verbose=verbose)
 
 
 def _scores(estimator, X, y, name: str) -> dict:
@@ -194,8 +145,7 @@ def run(args: argparse.Namespace) -> int:
     from ..model_files import save
     from ..threads import limit_threads, resolve_threads
 
-    def log(msg: str) -> None:
-        print(f"[train] {msg}", file=sys.stderr, flush=True)
+    log = logger("train")
 
     start = time.perf_counter()
     check_output_paths(args.output, args.log, args.history)

@@ -3,15 +3,16 @@
 For every ALT allele of a VCF, the windows centred on REF and on ALT (from the
 indexed genome) are scored; the TSV gives both scores, their difference and
 the log-odds ratio, with a status per allele (``ref_mismatch`` when REF is
-not the genome's base ...).  See :func:`enhancer_sk.variants.score_variants`.
+not the genome's base ...).  See :func:`enhancer_sk.genomics.variants.score_variants`.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
-import sys
 import time
+
+from ._options import add_model_file_argument, add_runtime_arguments, logger, set_runtime
 
 __all__ = ["add_parser", "run"]
 
@@ -21,12 +22,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "variants",
         help="score the effect of VCF variants (SNVs, indels) on a model's enhancer score",
         description="For every ALT allele of a VCF/BCF file, score the window centred on REF and the window "
-        "with ALT in its place (taken from the genome FASTA, plain or bgzip) with a model bundle from "
+        "with ALT in its place (taken from the genome FASTA, plain or bgzip) with a model file from "
         "'enhancer-sk train'; write a TSV: chrom, pos, id, ref, alt, ref_score, alt_score, diff, "
         "log_odds_ratio, status, genome_ref (status ref_mismatch when REF differs from the genome), and "
         "optionally the VCF with these scores as INFO fields.",
     )
-    p.add_argument("-m", "--model", required=True, metavar="BUNDLE", help="model bundle from 'enhancer-sk train'")
+    add_model_file_argument(p)
     p.add_argument("--vcf", required=True, metavar="VCF", help="variants (VCF, bgzip VCF or BCF)")
     p.add_argument("--genome", required=True, metavar="FA", help="reference genome of the VCF (FASTA, plain or bgzip)")
     p.add_argument("-o", "--output", required=True, metavar="TSV", help="output table of variant effects")
@@ -34,12 +35,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    "(.gz: bgzip, .bcf: BCF)")
     p.add_argument("--window", type=int, default=None,
                    help="window length (default: the model's input length; 200 for k-mer models)")
-    p.add_argument("--both-strands", action="store_true",
+    p.add_argument("--average-strands", action="store_true",
                    help="average each window's score with that of its reverse complement")
     p.add_argument("--batch-size", type=int, default=1024, help="windows scored together (default 1024)")
-    p.add_argument("--threads", type=int, default=None,
-                   help="CPU threads (default: GALAXY_SLOTS when set, else all available)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_runtime_arguments(p, quiet=True)
     p.set_defaults(func=run)
     return p
 
@@ -49,15 +48,13 @@ def run(args: argparse.Namespace) -> int:
     from ..model_files import describe, load
     from ..threads import resolve_threads
     from ._outputs import check_output_paths
-    from .train import set_runtime
 
-    def log(msg: str) -> None:
-        print(f"[variants] {msg}", file=sys.stderr, flush=True)
+    log = logger("variants")
 
     check_output_paths(args.output, args.vcf_output)
-    info = describe(args.model)
-    log(f"model {args.model}: {info['class']}, classes {info['classes']}")
-    model = load(args.model)
+    info = describe(args.model_file)
+    log(f"model {args.model_file}: {info['class']}, classes {info['classes']}")
+    model = load(args.model_file)
     threads = resolve_threads(args.threads)
     set_runtime(model, threads=threads)
     start = time.perf_counter()
@@ -69,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             yield e
 
     effects = iter_variant_effects(model, args.vcf, args.genome, window=args.window, batch_size=args.batch_size,
-                                   threads=threads, reverse_complement=args.both_strands,
+                                   threads=threads, average_strands=args.average_strands,
                                    vcf_output=args.vcf_output, verbose=not args.quiet)
     n = write_variant_tsv(args.output, counted(effects))
     log(f"wrote {args.output}" + (f" and {args.vcf_output}" if args.vcf_output else ""))

@@ -212,7 +212,7 @@ class KmerSpectrum(_SequenceTransformer):
     """
 
     _parameter_constraints: dict = {
-        "k": [Interval(numbers.Integral, 1, 12, closed="both"), tuple, list],
+        "k": "no_validation",  # an int or a (k_min, k_max) pair: checked by KmerSpectrum._ks
         "canonical_kmers": ["boolean"],
         "norm": [StrOptions({"l1", "l2"}), None],
         "dtype": "no_validation",

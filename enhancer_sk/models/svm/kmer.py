@@ -173,7 +173,7 @@ class KmerSVM(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "k": [Interval(numbers.Integral, 1, 12, closed="both"), tuple, list],
+        "k": "no_validation",  # an int or a (k_min, k_max) pair: checked by KmerSpectrum._ks
         "canonical_kmers": ["boolean"],
         "norm": [StrOptions({"l1", "l2"}), None],
         "svm": [StrOptions({"svc", "linear"})],

@@ -1,0 +1,109 @@
+"""Options every subcommand shares, defined once: run time, model files, labels, the log.
+
+The same option means the same thing in every subcommand:
+
+* ``--threads N`` (default ``$GALAXY_SLOTS``, else the CPUs available), ``--seed N``
+  and ``--quiet`` (no per-epoch lines or progress bars);
+* ``-m / --model-file PATH``: a model file written by ``enhancer-sk train``
+  (``--model NAME`` names a recipe of :mod:`enhancer_sk.presets` instead, in
+  ``train``, ``cv`` and ``compare``);
+* ``--positive-label LABEL``: the class counted as positive in the scores.
+
+:func:`set_runtime` applies ``--threads`` and ``--quiet`` to every estimator
+inside a model; :func:`fitted_estimators` names the binary estimators of a
+fitted model (layers, ensemble members).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+__all__ = [
+    "add_model_file_argument",
+    "add_runtime_arguments",
+    "fitted_estimators",
+    "logger",
+    "parse_label",
+    "set_runtime",
+]
+
+
+def add_runtime_arguments(parser: argparse.ArgumentParser, *, seed: bool = False, quiet: bool = False,
+                          seed_help: str = "random seed (default 0)") -> None:
+    """Register ``--threads`` and, when asked, ``--seed`` and ``--quiet``."""
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="CPU threads (default: GALAXY_SLOTS when set, else all available)")
+    if seed:
+        parser.add_argument("--seed", type=int, default=0, metavar="N", help=seed_help)
+    if quiet:
+        parser.add_argument("--quiet", action="store_true", help="no per-epoch lines or progress bars")
+
+
+def add_model_file_argument(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """Register ``-m / --model-file``."""
+    parser.add_argument("-m", "--model-file", required=required, metavar="PATH",
+                        help="model file written by 'enhancer-sk train'")
+
+
+def logger(command: str) -> Callable[[str], None]:
+    """The progress log of a subcommand: ``[command] message`` lines on stderr."""
+
+    def log(message: str) -> None:
+        print(f"[{command}] {message}", file=sys.stderr, flush=True)
+
+    return log
+
+
+def parse_label(text: str):
+    """A label given on the command line: an int when it reads as one (``1``, ``-1``), else the text."""
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def fitted_estimators(model) -> dict[str, object]:
+    """The fitted binary estimators inside ``model``, by name.
+
+    ``{"model": m}`` or ``{"layer1": .., "layer2": ..}``; the members of a seed
+    ensemble as ``model.1``, ``model.2`` ... (``layer1.1`` ... in a two-layer model).
+    """
+    from ..models.meta.ensemble import SeedEnsembleClassifier
+
+    layers = {"layer1": model.layer1_, "layer2": model.layer2_} if hasattr(model, "layer1_") else {"model": model}
+    found = {}
+    for name, est in layers.items():
+        if isinstance(est, SeedEnsembleClassifier):
+            found.update({f"{name}.{i}": member for i, member in enumerate(est.estimators_, start=1)})
+        else:
+            found[name] = est
+    return found
+
+
+def _all_estimators(model) -> list:
+    """Every estimator object in ``model``: templates and fitted parts (layers, ensemble members)."""
+    found = [model]
+    for name in ("layer1", "layer2", "layer1_", "layer2_", "estimator"):
+        inner = getattr(model, name, None)
+        if inner is not None and hasattr(inner, "get_params"):
+            found.extend(_all_estimators(inner))
+    for inner in getattr(model, "estimators_", None) or []:
+        found.extend(_all_estimators(inner))
+    return found
+
+
+def set_runtime(model, *, threads: int | None = None, verbose: int | None = None) -> None:
+    """Set the run-time settings (threads, epoch log) of every estimator in ``model``.
+
+    ``threads`` goes to every estimator with a ``threads`` parameter;
+    ``verbose`` to the networks' ``verbose`` (skorch epoch log) and to seed
+    ensembles (one line per member).  Settings an estimator lacks are skipped.
+    """
+    from ..models.meta.ensemble import SeedEnsembleClassifier
+
+    for est in _all_estimators(model):
+        params = est.get_params(deep=False)
+        if "threads" in params:
+            est.set_params(threads=threads)
+        if verbose is not None and "verbose" in params and ("max_epochs" in params
+                                                            or isinstance(est, SeedEnsembleClassifier)):
+            est.set_params(verbose=verbose)
