@@ -19,9 +19,8 @@ ienhancer
     iEnhancer-2L layers 1 and 2 (needs ``ENHANCER_SK_DATA``), under the
     standard protocol and with the training copies of test sequences dropped
     (``drop_test_duplicates=True``): fit and predict wall times and
-    independent-test Sn/Sp/Acc/MCC/AUC for GkmSVM (LS-GKM defaults), the
-    GC-content baseline (``make_pipeline(GCContent(), LogisticRegression())``)
-    and KmerSVM (defaults) when :mod:`enhancer_sk.kmersvm` is present; for
+    independent-test Sn/Sp/Acc/MCC/AUC of the ``gkm`` (LS-GKM's defaults),
+    ``gc`` and ``kmer`` recipes of :mod:`enhancer_sk.presets`; for
     layer 1 standard, also LS-GKM's own test decision values
     (``gkm_reference/lsgkm_layer1_test_decision_values.tsv``) and the largest
     difference from ours.  Decision values are thresholded at 0,
@@ -49,6 +48,7 @@ from enhancer_sk.datasets.synthetic import make_synthetic_enhancers  # noqa: E40
 from enhancer_sk.evaluation.metrics import PAPER_COLUMNS, format_table, paper_scores  # noqa: E402
 from enhancer_sk.models.svm._gkm_kernel import gkm_kernel, lmer_table, table_scores  # noqa: E402
 from enhancer_sk.models.svm.gkm import GkmSVM  # noqa: E402
+from enhancer_sk.presets import build_model  # noqa: E402
 from enhancer_sk.threads import resolve_threads  # noqa: E402
 
 PARAMS = {"l": 11, "k": 7, "d": 3, "kernel": "gkm_esttrunc"}
@@ -106,18 +106,11 @@ def _scores(model, X) -> tuple[np.ndarray, float]:
 
 
 def bench_ienhancer(data_home: str | None, threads: int) -> None:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-
-    from enhancer_sk.sequence.encoders import GCContent
-
     models = {
-        "GkmSVM": lambda: GkmSVM(threads=threads, **PARAMS),
-        "GC content + LR": lambda: make_pipeline(GCContent(), LogisticRegression()),
+        "GkmSVM": lambda: build_model("gkm", threads=threads).set_params(**PARAMS),
+        "GC content + LR": lambda: build_model("gc"),
+        "KmerSVM": lambda: build_model("kmer"),
     }
-    from enhancer_sk.models.svm.kmer import KmerSVM
-
-    models["KmerSVM"] = lambda: KmerSVM(random_state=0)
     for layer in (1, 2):
         for drop in (False, True):
             protocol = "drop_test_duplicates" if drop else "standard"

@@ -27,41 +27,14 @@ strong enhancers are also training records) and ``leak-free``
 (``load_ienhancer2l(drop_test_duplicates=True)``: those copies removed from the
 training set).  Models:
 
-* ``Enhancer-LSTMAtt`` trained from scratch: Adam lr 1e-3 decaying to 0 over
-  9 epochs (cosine, ``enhancer_sk.callbacks.CosineAnnealing``), batch 64, on the whole training
-  set (of each fold), as the paper's architecture and loss, with
-  reverse-complement augmentation in training (each sequence of a batch is
-  flipped with probability 1/2) and the mean of both strands in prediction.
-  The recipe was chosen by layer-1 5-fold cross-validation AUC / accuracy on
-  the training set only (seed 0; the test set played no part):
-
-  - constant lr 1e-3: 0.823 / 0.740; with strand augmentation 0.835 / 0.715
-  - constant lr, 15 epochs: 0.827 / 0.736
-  - cosine 9 epochs: 0.830 / 0.762 (second fold split: 0.830 / 0.743)
-  - cosine 9 epochs with strand augmentation: 0.839 / 0.758 (second fold
-    split: 0.842 / 0.757); 15 epochs: 0.839 / 0.763
-  - cosine 15 and 18 epochs: 0.831 / 0.752 and 0.831 / 0.757
-  - cosine 9 epochs at lr 5e-4, 2e-3, 3e-3: 0.817, 0.827, 0.816 AUC;
-    18 epochs at lr 3e-4: 0.810
-  - cosine 9 epochs, batch 32: 0.827 / 0.746; AdamW weight decay 1e-2 / 1e-1:
-    0.829 / 0.748 and 0.827 / 0.744
-  - cosine 9 epochs with strand augmentation and random shifts of up to 5 or
-    10 bp (N-filled): 0.847 and 0.845, but 0.838 on the second fold split,
-    so no gain over the strands alone; weight averaging (EMA 0.98) broke the
-    0.5 threshold (accuracy 0.68-0.69)
-  - strands with 18 epochs: 0.842 / 0.762 on both fold splits; with lr 2e-3:
-    0.843 / 0.762 and 0.843 / 0.755; 18 epochs at lr 5e-4: 0.834 / 0.759;
-    BatchNorm momentum 0.01 (Keras' 0.99): 0.804 / 0.567, 0.3: 0.839 / 0.760.
-    All within ~0.003 of the default, which is the cheapest of them.
-  - a 10% validation split for early stopping: ~1-2 AUC points lower.
-  - strands, seed ensemble of 3 networks (seeds 0, 1, 2, probabilities
-    averaged): **0.848 / 0.771 and 0.850 / 0.773** on the two fold splits,
-    better than one network in 9 of 10 folds (one tie): adopted as the
-    ensemble rows.  5 networks: +0.002 over 3 on the 4 folds run, not worth
-    the time.
-
-  ``--schedule constant``, ``--early-stopping`` and ``--no-rc`` are options;
-* ``GC content + LR``: the composition-only baseline;
+* ``Enhancer-LSTMAtt`` trained from scratch with the ``full`` recipe of
+  :mod:`enhancer_sk.presets` (what ``enhancer-sk train --model lstmatt --preset
+  full`` trains): Adam lr 1e-3 decaying to 0 over 9 epochs (cosine), batch 64,
+  on the whole training set (of each fold), reverse-complement augmentation in
+  training and the mean of both strands in prediction.  The README lists the
+  recipes tried and their cross-validation scores.  ``--lr``, ``--max-epochs``,
+  ``--schedule constant``, ``--early-stopping`` and ``--no-rc`` change it;
+* ``GC content + LR``: the composition-only floor (the ``gc`` recipe of :mod:`enhancer_sk.presets`);
 * ``authors' weights`` (independent test only): the published Keras weights
   loaded into the port.
 
@@ -83,11 +56,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_info  # noqa: E402
 from sklearn.base import clone  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
 from skorch.callbacks import EarlyStopping, EpochScoring  # noqa: E402
 from skorch.dataset import ValidSplit  # noqa: E402
 
@@ -95,9 +65,8 @@ from enhancer_sk.datasets._base import get_data_home
 from enhancer_sk.datasets.ienhancer2l import load_ienhancer2l  # noqa: E402
 from enhancer_sk.evaluation.metrics import PAPER_COLUMNS, format_table, paper_scores  # noqa: E402
 from enhancer_sk.models.meta.ensemble import mean_probability  # noqa: E402
-from enhancer_sk.models.nn.callbacks import CosineAnnealing  # noqa: E402
 from enhancer_sk.models.nn.lstmatt import EnhancerLSTMAttClassifier  # noqa: E402
-from enhancer_sk.sequence.encoders import GCContent  # noqa: E402
+from enhancer_sk.presets import build_model  # noqa: E402
 
 
 def load() -> str:
@@ -114,7 +83,8 @@ def valid_auc(net, X, y) -> float:
 
 
 def make_lstmatt(args) -> EnhancerLSTMAttClassifier:
-    """The from-scratch model of the benchmark."""
+    """The from-scratch model of the benchmark: the ``full`` recipe, changed by the options."""
+    net = build_model("lstmatt", preset="full", seed=args.seed, threads=args.threads, length=200)
     if args.early_stopping:
         split = ValidSplit(0.1, stratified=True, random_state=args.seed)
         callbacks = [
@@ -126,24 +96,14 @@ def make_lstmatt(args) -> EnhancerLSTMAttClassifier:
         ]
     else:  # every training sequence is used for training, for a fixed number of epochs
         split, callbacks = None, []
-    if args.schedule == "cosine":  # lr decays to 0 over max_epochs
-        callbacks.append(("lr_schedule", CosineAnnealing()))
-    return EnhancerLSTMAttClassifier(
-        lr=args.lr,
-        max_epochs=args.max_epochs,
-        batch_size=64,
-        train_split=split,
-        callbacks=callbacks,
-        augment_strands=args.rc,
-        average_strands=args.rc,
-        threads=args.threads,
-        random_state=args.seed,
-        verbose=0,
-    )
+    if args.schedule == "cosine":  # the recipe's cosine decay of the lr to 0 over max_epochs
+        callbacks.extend(net.callbacks)
+    return net.set_params(lr=args.lr, max_epochs=args.max_epochs, train_split=split, callbacks=callbacks,
+                          augment_strands=args.rc, average_strands=args.rc)
 
 
 def make_gc() -> object:
-    return make_pipeline(GCContent(), StandardScaler(), LogisticRegression())
+    return build_model("gc")
 
 
 def fit_predict(model, X_train, y_train, X_test) -> tuple[np.ndarray, float, list[float]]:
@@ -253,7 +213,7 @@ def main(argv=None) -> int:
         "--schedule",
         choices=["constant", "cosine"],
         default="cosine",
-        help="learning rate: constant, or cosine decay to 0 over --max-epochs (enhancer_sk.callbacks.CosineAnnealing)",
+        help="learning rate: constant, or cosine decay to 0 over --max-epochs (the recipe: CosineAnnealing)",
     )
     parser.add_argument(
         "--rc",

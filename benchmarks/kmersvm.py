@@ -22,6 +22,7 @@ from _machine import machine_info  # noqa: E402
 
 from enhancer_sk.datasets.ienhancer2l import load_ienhancer2l  # noqa: E402
 from enhancer_sk.evaluation.metrics import PAPER_COLUMNS, format_table, paper_scores  # noqa: E402
+from enhancer_sk.presets import build_model  # noqa: E402
 
 CONFIGS = {
     "default": {},  # k=6 canonical, l2, RBF SVC, C=1
@@ -33,16 +34,8 @@ CONFIGS = {
 
 def build(config: str):
     if config == "gc":
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-
-        from enhancer_sk.sequence.encoders import GCContent
-
-        return "GC content + LR", make_pipeline(GCContent(), LogisticRegression())
-    from enhancer_sk.models.svm.kmer import KmerSVM
-
-    params = CONFIGS[config]
-    return f"KmerSVM {config}", KmerSVM(random_state=0, **params)
+        return "GC content + LR", build_model("gc")
+    return f"KmerSVM {config}", build_model("kmer").set_params(**CONFIGS[config])
 
 
 def main() -> None:
