@@ -358,9 +358,10 @@ def test_predict_table_with_the_models_own_decision(data):
 def test_full_preset_and_validation_split_of_the_lstm(tmp_path):
     import argparse
 
+    from skorch.dataset import ValidSplit
+
     from enhancer_sk.cli._options import add_runtime_arguments
     from enhancer_sk.cli._training import add_data_arguments, add_model_arguments, model_from_args
-    from skorch.dataset import ValidSplit
 
     bundle = tmp_path / "full.eskm"
     assert main(["train", "--synthetic", "--n-samples", "40", "--model", "deepenhancer", "--preset", "full",

@@ -30,7 +30,7 @@ from skorch.dataset import ValidSplit
 import enhancer_sk
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.exceptions import ModelFileError
-from enhancer_sk.model_files._persist import (
+from enhancer_sk.model_files import (
     ALLOWED_CLASSES,
     FORMAT_VERSION,
     METADATA_KEY,
@@ -40,7 +40,7 @@ from enhancer_sk.model_files._persist import (
     save,
 )
 from enhancer_sk.models.meta.two_layer import TwoLayerEnhancerClassifier
-from enhancer_sk.models.nn.deepenhancer import ARCHITECTURES, DeepEnhancerCNN, load_deepenhancer, save_deepenhancer
+from enhancer_sk.models.nn.deepenhancer import ARCHITECTURES, DeepEnhancerCNN
 from enhancer_sk.models.nn.lstmatt import EnhancerLSTMAttClassifier
 from enhancer_sk.models.svm.gkm import GkmSVM
 from enhancer_sk.models.svm.kmer import KmerSVM
@@ -288,7 +288,8 @@ def test_authors_keras_weights_round_trip(data_path, tmp_path):
 
 @pytest.mark.parametrize("model", [
     deep(architecture="6conv3pool6norm"),
-    make_pipeline(KmerSpectrum(k=(1, 3), canonical_kmers=True), StandardScaler(with_mean=False), LogisticRegression(C=0.1)),
+    make_pipeline(KmerSpectrum(k=(1, 3), canonical_kmers=True), StandardScaler(with_mean=False),
+                  LogisticRegression(C=0.1)),
     TwoLayerEnhancerClassifier(KmerSVM(k=3), non_label=0, weak_label=1, strong_label=2),
     CalibratedClassifierCV(LogisticRegression(), method="isotonic", cv=4),
 ])
@@ -333,7 +334,7 @@ def test_parameter_types_round_trip(tmp_path):
 
 
 def test_long_string_arrays_are_stored_as_tensors(fitted, tmp_path, monkeypatch):
-    import enhancer_sk.model_files._persist as model_files
+    import enhancer_sk.model_files._numpy as model_files
 
     model, X, _ = fitted("gkmsvm")
     monkeypatch.setattr(model_files, "_MAX_INLINE_CHARS", 10)
@@ -464,8 +465,6 @@ def test_pickle_zip_and_torch_files_are_refused_without_unpickling(tmp_path, mar
     torch.save({"model": _Payload(marker)}, torch_file)
     with pytest.raises(ModelFileError, match="zip archive"):
         load(torch_file)
-    with pytest.raises(ModelFileError, match="zip archive"):
-        load_deepenhancer(torch_file)
 
 
 def test_pickle_bytes_inside_a_bundle_are_refused(kmer_file, tmp_path, marker):
@@ -666,42 +665,14 @@ def test_forged_values_in_fitted_state_are_refused(fitted, tmp_path):
 # ----------------------------------------------------------------------------- DeepEnhancer files
 
 
-def _legacy_deepenhancer_file(model: DeepEnhancerCNN, path) -> None:
-    """A file as ``save_deepenhancer`` wrote it before the bundle format (format 'enhancer_sk.DeepEnhancerCNN')."""
-    from safetensors.torch import save_file as save_torch
-
-    saved = ("architecture", "window", "stride", "max_windows_per_sequence", "aggregate", "reverse_complement",
-             "threshold", "batch_size")
-    params = {k: getattr(model, k) for k in saved}
-    module = {k: v for k, v in model.get_params_for("module").items()
-              if k not in ("architecture", "window", "freeze_conv")}
-    params["module"] = module
-    metadata = {"format": "enhancer_sk.DeepEnhancerCNN", "format_version": "1", "params": json.dumps(params),
-                "classes": json.dumps(np.asarray(model.classes_).tolist())}
-    state = {k: v.detach().contiguous() for k, v in model.module_.state_dict().items()}
-    save_torch(state, str(path), metadata=metadata)
-
-
-def test_legacy_deepenhancer_files_still_load(fitted, tmp_path):
-    model, X, _ = fitted("deepenhancer_4conv2pool4norm")
-    path = tmp_path / "old.safetensors"
-    _legacy_deepenhancer_file(model, path)
-    loaded = load(path)
-    assert isinstance(loaded, DeepEnhancerCNN)
-    assert_same_outputs(loaded, model, X)
-    info = describe(path)
-    assert info["class"] == "DeepEnhancerCNN" and info["format_version"] == 0 and info["package_version"] is None
-    assert np.array_equal(load_deepenhancer(path, threads=1).predict_proba(X), model.predict_proba(X))
-
-
-def test_save_deepenhancer_writes_the_bundle_format(fitted, tmp_path):
+def test_deepenhancer_files_are_model_files(fitted, tmp_path):
     model, X, _ = fitted("deepenhancer_4conv2pool")
-    save_deepenhancer(model, tmp_path / "m.safetensors")
-    assert describe(tmp_path / "m.safetensors")["format_version"] == FORMAT_VERSION
+    save(model, tmp_path / "m.safetensors")  # any name is read
+    info = describe(tmp_path / "m.safetensors")
+    assert info["format_version"] == FORMAT_VERSION and info["class"] == "DeepEnhancerCNN"
     assert_same_outputs(load(tmp_path / "m.safetensors"), model, X)
-    loaded = load_deepenhancer(tmp_path / "m.safetensors", aggregate="mean")
+    loaded = load(tmp_path / "m.safetensors").set_params(aggregate="mean")
     assert loaded.aggregate == "mean"
     kmer, _, _ = fitted("kmersvm_rbf")
     save(kmer, tmp_path / "k.eskm")
-    with pytest.raises(ModelFileError, match="KmerSVM, not a DeepEnhancerCNN"):
-        load_deepenhancer(tmp_path / "k.eskm")
+    assert describe(tmp_path / "k.eskm")["class"] == "KmerSVM"
