@@ -46,7 +46,7 @@ from _machine import machine_info  # noqa: E402
 from enhancer_sk.datasets.ienhancer2l import load_ienhancer2l
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers  # noqa: E402
 from enhancer_sk.evaluation.metrics import PAPER_COLUMNS, format_table, paper_scores  # noqa: E402
-from enhancer_sk.models.svm._gkm_kernel import gkm_kernel, lmer_table, table_scores  # noqa: E402
+from enhancer_sk.models.svm._gkm_kernel import GkmKernel  # noqa: E402
 from enhancer_sk.models.svm.gkm import GkmSVM  # noqa: E402
 from enhancer_sk.presets import build_model  # noqa: E402
 from enhancer_sk.threads import resolve_threads  # noqa: E402
@@ -61,28 +61,27 @@ def _load() -> str:
 def bench_kernel(sizes: list[int], threads: int) -> None:
     from sklearn.svm import SVC
 
-    from enhancer_sk.models.svm._gkm_kernel import gkm_self_kernel
-
+    kernel = GkmKernel(threads=threads, **PARAMS)
     print("\n## Kernel and fit time, generated 200-bp sequences (l=11 k=7 d=3 gkm_esttrunc)\n")
     rows = []
     X_new, _ = make_synthetic_enhancers(400, 200, random_state=1)
     for n in sizes:
         X, y = make_synthetic_enhancers(n, 200, random_state=0)
         t0 = time.perf_counter()
-        G = gkm_kernel(X, threads=threads, **PARAMS)
+        G = kernel.gram(X)
         t_gram = time.perf_counter() - t0
         load_gram = _load()
         t0 = time.perf_counter()
         svc = SVC(kernel="precomputed", cache_size=500).fit(G, y)
         t_svc = time.perf_counter() - t0
         del G
-        norms = np.sqrt(gkm_self_kernel(X[svc.support_], threads=threads, **PARAMS))
+        norms = np.sqrt(kernel.self_kernel(X[svc.support_]))
         t0 = time.perf_counter()
-        table = lmer_table(X[svc.support_], svc.dual_coef_[0] / norms, threads=threads, **PARAMS)
+        table = kernel.lmer_table(X[svc.support_], svc.dual_coef_[0] / norms)
         t_table = time.perf_counter() - t0
         t0 = time.perf_counter()
-        raw = table_scores(X_new, table, l=PARAMS["l"], threads=threads)
-        raw / np.sqrt(gkm_self_kernel(X_new, threads=threads, **PARAMS))
+        raw = kernel.table_scores(X_new, table)
+        raw / np.sqrt(kernel.self_kernel(X_new))
         t_pred = time.perf_counter() - t0
         rows.append(
             {

@@ -7,14 +7,7 @@ from itertools import combinations, product
 import numpy as np
 import pytest
 
-from enhancer_sk.models.svm._gkm_kernel import (
-    gkm_kernel,
-    gkm_matvec,
-    gkm_self_kernel,
-    gkm_weights,
-    lmer_table,
-    table_scores,
-)
+from enhancer_sk.models.svm._gkm_kernel import GkmKernel, gkm_weights
 
 _COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
@@ -63,9 +56,9 @@ PARAMS = [(5, 3, 2), (6, 4, 1), (6, 2, 3), (8, 5, 2), (4, 4, 0)]
 def test_gkm_kernel_matches_gapped_kmer_enumeration(l, k, d):
     X = _random_sequences(7, 9, 18, seed=l * 100 + k * 10 + d)
     raw_expected, expected = _brute_kernel(X, X, l, k, d)
-    raw = gkm_kernel(X, l=l, k=k, d=d, kernel="gkm", normalize=False, threads=1)
+    raw = GkmKernel(l=l, k=k, d=d, kernel="gkm", threads=1).gram(X, normalize=False)
     np.testing.assert_allclose(raw, raw_expected, rtol=0, atol=1e-9)
-    np.testing.assert_allclose(gkm_kernel(X, l=l, k=k, d=d, kernel="gkm", threads=1), expected, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(GkmKernel(l=l, k=k, d=d, kernel="gkm", threads=1).gram(X), expected, rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize("kernel", ["gkm_esttrunc", "gkm_estfull"])
@@ -75,17 +68,17 @@ def test_estimated_lmer_kernels_match_pair_enumeration(kernel, l, k, d):
     Y = _random_sequences(4, 10, 20, seed=l + d + 1)
     w = gkm_weights(l, k, d, kernel)
     _, expected = _brute_kernel(X, Y, l, k, d, weights=w)
-    np.testing.assert_allclose(gkm_kernel(X, Y, l=l, k=k, d=d, kernel=kernel, threads=1), expected, atol=1e-9)
+    np.testing.assert_allclose(GkmKernel(l=l, k=k, d=d, kernel=kernel, threads=1).gram(X, Y), expected, atol=1e-9)
     _, expected_gram = _brute_kernel(X, X, l, k, d, weights=w)
-    np.testing.assert_allclose(gkm_kernel(X, l=l, k=k, d=d, kernel=kernel, threads=1), expected_gram, atol=1e-9)
+    np.testing.assert_allclose(GkmKernel(l=l, k=k, d=d, kernel=kernel, threads=1).gram(X), expected_gram, atol=1e-9)
 
 
 def test_without_reverse_complement():
     X = _random_sequences(6, 10, 16, seed=3)
     _, expected = _brute_kernel(X, X, 5, 3, 2, rc=False)
-    got = gkm_kernel(X, l=5, k=3, d=2, kernel="gkm", canonical_kmers=False, threads=1)
+    got = GkmKernel(l=5, k=3, d=2, kernel="gkm", canonical_kmers=False, threads=1).gram(X)
     np.testing.assert_allclose(got, expected, atol=1e-9)
-    assert not np.allclose(got, gkm_kernel(X, l=5, k=3, d=2, kernel="gkm", threads=1))
+    assert not np.allclose(got, GkmKernel(l=5, k=3, d=2, kernel="gkm", threads=1).gram(X))
 
 
 def test_gkm_weights_are_binomials():
@@ -126,14 +119,14 @@ def test_cross_kernel_equals_gram_block_and_threads_agree(monkeypatch):
 
     monkeypatch.setattr(module, "_SMALL_PAIRS", 0)  # use the threads even on this small input
     X = _random_sequences(30, 25, 60, seed=11)
-    G1 = gkm_kernel(X, l=6, k=4, d=2, threads=1)
-    G2 = gkm_kernel(X, l=6, k=4, d=2, threads=2)
+    G1 = GkmKernel(l=6, k=4, d=2, threads=1).gram(X)
+    G2 = GkmKernel(l=6, k=4, d=2, threads=2).gram(X)
     np.testing.assert_allclose(G1, G2, atol=1e-12)
-    np.testing.assert_allclose(gkm_kernel(X[:7], X, l=6, k=4, d=2, threads=2), G1[:7], atol=1e-12)
+    np.testing.assert_allclose(GkmKernel(l=6, k=4, d=2, threads=2).gram(X[:7], X), G1[:7], atol=1e-12)
     np.testing.assert_allclose(np.diag(G1), 1.0)
     np.testing.assert_allclose(G1, G1.T, atol=0)
-    raw = gkm_kernel(X, l=6, k=4, d=2, normalize=False)
-    np.testing.assert_allclose(gkm_self_kernel(X, l=6, k=4, d=2), np.diag(raw))
+    raw = GkmKernel(l=6, k=4, d=2).gram(X, normalize=False)
+    np.testing.assert_allclose(GkmKernel(l=6, k=4, d=2).self_kernel(X), np.diag(raw))
 
 
 def test_large_d_and_many_blocks(monkeypatch):
@@ -144,14 +137,14 @@ def test_large_d_and_many_blocks(monkeypatch):
     monkeypatch.setattr(module, "_SMALL_PAIRS", 0)
     X = _random_sequences(11, 6, 12, seed=5)
     _, expected = _brute_kernel(X, X, 3, 2, 3)
-    np.testing.assert_allclose(gkm_kernel(X, l=3, k=2, d=3, kernel="gkm", threads=2), expected, atol=1e-9)
+    np.testing.assert_allclose(GkmKernel(l=3, k=2, d=3, kernel="gkm", threads=2).gram(X), expected, atol=1e-9)
     _, expected = _brute_kernel(X[:5], X, 4, 2, 2)
-    np.testing.assert_allclose(gkm_kernel(X[:5], X, l=4, k=2, d=2, kernel="gkm", threads=2), expected, atol=1e-9)
+    np.testing.assert_allclose(GkmKernel(l=4, k=2, d=2, kernel="gkm", threads=2).gram(X[:5], X), expected, atol=1e-9)
 
 
 def test_n_is_read_as_a_and_short_sequences_have_zero_rows():
     X = ["ACGTNNACGTTGCA", "ACGTAAACGTTGCA", "ACG", "TTGCAACGTAGGCT"]
-    G = gkm_kernel(X, l=5, k=3, d=2)
+    G = GkmKernel(l=5, k=3, d=2).gram(X)
     np.testing.assert_allclose(G[0], G[1])
     np.testing.assert_array_equal(G[2], 0.0)
     np.testing.assert_array_equal(G[:, 2], 0.0)
@@ -162,17 +155,17 @@ def test_table_scores_equal_weighted_kernel_sums():
     Q = _random_sequences(5, 15, 30, seed=8)
     coef = np.random.default_rng(0).normal(size=len(X))
     for rc in (True, False):
-        T = lmer_table(X, coef, l=6, k=4, d=2, canonical_kmers=rc)
-        raw = gkm_kernel(Q, X, l=6, k=4, d=2, canonical_kmers=rc, normalize=False)
-        np.testing.assert_allclose(table_scores(Q, T, l=6), raw @ coef, atol=1e-9)
+        T = GkmKernel(l=6, k=4, d=2, canonical_kmers=rc).lmer_table(X, coef)
+        raw = GkmKernel(l=6, k=4, d=2, canonical_kmers=rc).gram(Q, X, normalize=False)
+        np.testing.assert_allclose(GkmKernel(l=6, k=4, d=2).table_scores(Q, T), raw @ coef, atol=1e-9)
 
 
 def test_matvec_equals_gram_product():
     X = _random_sequences(15, 20, 35, seed=9)
     V = np.random.default_rng(1).normal(size=(15, 2))
-    G = gkm_kernel(X, l=6, k=3, d=2, kernel="gkm")
-    np.testing.assert_allclose(gkm_matvec(X, V, l=6, k=3, d=2, kernel="gkm"), G @ V, atol=1e-9)
-    np.testing.assert_allclose(gkm_matvec(X, V[:, 0], l=6, k=3, d=2, kernel="gkm"), G @ V[:, 0], atol=1e-9)
+    G = GkmKernel(l=6, k=3, d=2, kernel="gkm").gram(X)
+    np.testing.assert_allclose(GkmKernel(l=6, k=3, d=2, kernel="gkm").matvec(X, V), G @ V, atol=1e-9)
+    np.testing.assert_allclose(GkmKernel(l=6, k=3, d=2, kernel="gkm").matvec(X, V[:, 0]), G @ V[:, 0], atol=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -186,7 +179,7 @@ def test_matvec_equals_gram_product():
 )
 def test_invalid_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        gkm_kernel(["ACGTACGTACGTAC"], **kwargs)
+        GkmKernel(**kwargs).gram(["ACGTACGTACGTAC"])
 
 
 # ----------------------------------------------------------------------------- LS-GKM reference output
@@ -208,7 +201,7 @@ def test_kernel_matrices_match_lsgkm(data_path, t, kernel, l, k, d):
     expected = _read_lower_triangle(data_path("gkm_reference", f"kernel_t{t}_l_{l}_k_{k}_d_{d}.txt"))
     pos = read_fasta(data_path("ienhancer2l", "train_strong.fa"))[1][:20]
     neg = read_fasta(data_path("ienhancer2l", "train_non.fa"))[1][:20]
-    got = gkm_kernel(list(pos) + list(neg), l=l, k=k, d=d, kernel=kernel)
+    got = GkmKernel(l=l, k=k, d=d, kernel=kernel).gram(list(pos) + list(neg))
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=0)
 
 

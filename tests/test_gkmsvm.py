@@ -16,7 +16,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.exceptions import SingleClassError
 from enhancer_sk.io.fasta import write_fasta
-from enhancer_sk.models.svm._gkm_kernel import gkm_kernel
+from enhancer_sk.models.svm._gkm_kernel import GkmKernel
 from enhancer_sk.models.svm._platt import platt_scaling
 from enhancer_sk.models.svm.gkm import GkmSVM
 
@@ -106,10 +106,10 @@ def test_table_decision_equals_svc_on_kernel_rows(synthetic, kernel, rc):
     X, y = synthetic
     params = {"l": 6, "k": 4, "d": 2, "kernel": kernel, "canonical_kmers": rc}
     est = GkmSVM(C=0.5, **params).fit(X[:150], y[:150])
-    svc = SVC(kernel="precomputed", C=0.5).fit(gkm_kernel(X[:150], **params), y[:150])
-    expected = svc.decision_function(gkm_kernel(X[150:], X[:150], **params))
+    svc = SVC(kernel="precomputed", C=0.5).fit(GkmKernel(**params).gram(X[:150]), y[:150])
+    expected = svc.decision_function(GkmKernel(**params).gram(X[150:], X[:150]))
     np.testing.assert_allclose(est.decision_function(X[150:]), expected, atol=1e-9)
-    np.testing.assert_array_equal(est.predict(X[150:]), svc.predict(gkm_kernel(X[150:], X[:150], **params)))
+    np.testing.assert_array_equal(est.predict(X[150:]), svc.predict(GkmKernel(**params).gram(X[150:], X[:150])))
 
 
 def test_build_table_restores_the_table(synthetic):
@@ -125,8 +125,8 @@ def test_class_weight_and_sample_weight(synthetic):
     labels = np.where(y == 1, "enh", "bg")
     plain = GkmSVM(**SMALL).fit(X, labels).decision_function(X)
     weighted = GkmSVM(class_weight={"enh": 5.0}, **SMALL).fit(X, labels)
-    svc = SVC(kernel="precomputed", class_weight={1: 5.0}).fit(gkm_kernel(X, l=6, k=4, d=2), labels == "enh")
-    np.testing.assert_allclose(weighted.decision_function(X), svc.decision_function(gkm_kernel(X, l=6, k=4, d=2)))
+    svc = SVC(kernel="precomputed", class_weight={1: 5.0}).fit(GkmKernel(l=6, k=4, d=2).gram(X), labels == "enh")
+    np.testing.assert_allclose(weighted.decision_function(X), svc.decision_function(GkmKernel(l=6, k=4, d=2).gram(X)))
     assert not np.allclose(weighted.decision_function(X), plain)
     sw = GkmSVM(**SMALL).fit(X, labels, sample_weight=np.where(labels == "enh", 5.0, 1.0))
     np.testing.assert_allclose(sw.decision_function(X), weighted.decision_function(X), atol=1e-6)

@@ -22,12 +22,18 @@ from collections.abc import Callable
 
 __all__ = [
     "add_model_file_argument",
+    "command_parser",
     "add_runtime_arguments",
     "fitted_estimators",
     "logger",
     "parse_label",
     "set_runtime",
 ]
+
+
+def command_parser(subparsers, name: str, help: str, description: str) -> argparse.ArgumentParser:  # noqa: A002
+    """Register the subcommand ``name``: one line for ``--help``, a paragraph for ``name --help``."""
+    return subparsers.add_parser(name, help=help, description=" ".join(description.split()))
 
 
 def add_runtime_arguments(parser: argparse.ArgumentParser, *, seed: bool = False, quiet: bool = False,

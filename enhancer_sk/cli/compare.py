@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 from ..presets import MODEL_NAMES, RECIPES
-from ._options import add_runtime_arguments, logger, set_runtime
+from ._options import add_runtime_arguments, command_parser, logger, set_runtime
 from ._training import (
     add_cv_arguments,
     add_data_arguments,
@@ -54,14 +54,18 @@ def _parse_models(text: str) -> list[str]:
     return names
 
 
+#: One line for ``enhancer-sk --help``.
+HELP = "cross-validate several models on the same folds; write score tables and figures"
+#: The ``enhancer-sk compare --help`` text.
+DESCRIPTION = """
+Cross-validate several models on the same stratified folds and write per-fold scores, mean/std,
+pairwise Wilcoxon signed-rank tests and out-of-fold scores (TSV), fold-score boxplots and ROC /
+precision-recall curves (PNG) to an output folder.
+"""
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "compare",
-        help="cross-validate several models on the same folds; write score tables and figures",
-        description="Cross-validate several models on the same stratified folds and write per-fold "
-        "scores, mean/std, pairwise Wilcoxon signed-rank tests and out-of-fold scores (TSV), "
-        "fold-score boxplots and ROC / precision-recall curves (PNG) to an output folder.",
-    )
+    p = command_parser(subparsers, "compare", HELP, DESCRIPTION)
     add_data_arguments(p)
     m = p.add_argument_group("models")
     m.add_argument("--models", default=DEFAULT_MODELS, metavar="NAMES",

@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from ._options import add_runtime_arguments, logger, set_runtime
+from ._options import add_runtime_arguments, command_parser, logger, set_runtime
 from ._outputs import check_output_paths, write_all_or_none
 from ._training import (
     add_cv_arguments,
@@ -38,15 +38,18 @@ from ._training import (
 
 __all__ = ["add_parser", "run"]
 
+#: One line for ``enhancer-sk --help``.
+HELP = "cross-validate one model configuration; score tables, ROC/PR curves, HTML report"
+#: The ``enhancer-sk cv --help`` text.
+DESCRIPTION = """
+Stratified k-fold cross-validation of one model (same data and model options as 'enhancer-sk
+train'): Sn, Sp, Acc, MCC, AUC, AUPRC per fold and as mean ± std, out-of-fold scores, ROC /
+precision-recall curves (PNG) and an optional self-contained HTML report.
+"""
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "cv",
-        help="cross-validate one model configuration; score tables, ROC/PR curves, HTML report",
-        description="Stratified k-fold cross-validation of one model (same data and model options as "
-        "'enhancer-sk train'): Sn, Sp, Acc, MCC, AUC, AUPRC per fold and as mean ± std, out-of-fold "
-        "scores, ROC / precision-recall curves (PNG) and an optional self-contained HTML report.",
-    )
+    p = command_parser(subparsers, "cv", HELP, DESCRIPTION)
     add_data_arguments(p)
     add_model_arguments(p, two_layer=False)
     add_runtime_arguments(p, seed=True, seed_help="seed of the folds and the model (default 0)")

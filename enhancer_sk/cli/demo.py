@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ._options import add_runtime_arguments, logger
+from ._options import add_runtime_arguments, command_parser, logger
 
 __all__ = ["DEMO_MODELS", "add_parser", "run"]
 
@@ -14,13 +14,17 @@ __all__ = ["DEMO_MODELS", "add_parser", "run"]
 DEMO_MODELS = ("gc", "kmer", "gkm", "deepenhancer", "lstmatt")
 
 
+#: One line for ``enhancer-sk --help``.
+HELP = "cross-validate the models on a generated data set and print the paper-style table"
+#: The ``enhancer-sk demo --help`` text.
+DESCRIPTION = """
+Generate synthetic enhancers (planted motifs), run k-fold cross-validation of the project's models
+and print Sn, Sp, Acc, MCC, AUC.
+"""
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "demo",
-        help="cross-validate the models on a generated data set and print the paper-style table",
-        description="Generate synthetic enhancers (planted motifs), run k-fold cross-validation "
-        "of the project's models and print Sn, Sp, Acc, MCC, AUC.",
-    )
+    p = command_parser(subparsers, "demo", HELP, DESCRIPTION)
     p.add_argument("--n-samples", type=int, default=1000, help="number of sequences (default 1000)")
     p.add_argument("--length", type=int, default=200, help="sequence length in bp (default 200)")
     p.add_argument("--folds", type=int, default=5, metavar="K", help="number of folds (default 5)")

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._options import add_model_file_argument, add_runtime_arguments, logger, set_runtime
+from ._options import add_model_file_argument, add_runtime_arguments, command_parser, logger, set_runtime
 from ._training import (
     add_data_arguments,
     add_model_arguments,
@@ -35,15 +35,19 @@ __all__ = ["add_parser", "run"]
 _log = logger("motifs")
 
 
+#: One line for ``enhancer-sk --help``.
+HELP = "extract DeepEnhancer first-layer motifs, draw logos and match them to JASPAR"
+#: The ``enhancer-sk motifs --help`` text.
+DESCRIPTION = """
+Turn each first-layer kernel of a DeepEnhancer CNN into a position frequency matrix (from all 4^8
+8-mers that activate it), write them in MEME format, draw sequence logos and compare them with
+JASPAR CORE vertebrates by Tomtom (offline). The model is read from --model-file or trained from
+labelled sequences (the options of 'enhancer-sk train').
+"""
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "motifs",
-        help="extract DeepEnhancer first-layer motifs, draw logos and match them to JASPAR",
-        description="Turn each first-layer kernel of a DeepEnhancer CNN into a position frequency "
-        "matrix (from all 4^8 8-mers that activate it), write them in MEME format, draw sequence "
-        "logos and compare them with JASPAR CORE vertebrates by Tomtom (offline). The model is read "
-        "from --model-file or trained from labelled sequences (the options of 'enhancer-sk train').",
-    )
+    p = command_parser(subparsers, "motifs", HELP, DESCRIPTION)
     add_model_file_argument(p, required=False)
     add_data_arguments(p)
     add_model_arguments(p, two_layer=False)

@@ -28,19 +28,29 @@ import time
 
 import numpy as np
 
-from ._options import add_model_file_argument, add_runtime_arguments, fitted_estimators, logger, set_runtime
+from ._options import (
+    add_model_file_argument,
+    add_runtime_arguments,
+    command_parser,
+    fitted_estimators,
+    logger,
+    set_runtime,
+)
 
 __all__ = ["add_parser", "predict_table", "run"]
 
 
+#: One line for ``enhancer-sk --help``.
+HELP = "score sequences with a trained model file; TSV of id, probability, label"
+#: The ``enhancer-sk predict --help`` text.
+DESCRIPTION = """
+Score every sequence of a FASTA file (plain or gzip) with a model file written by 'enhancer-sk
+train' and write a TSV: id, probability, label (two-layer models: id, p_enhancer, p_strong, label).
+"""
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "predict",
-        help="score sequences with a trained model file; TSV of id, probability, label",
-        description="Score every sequence of a FASTA file (plain or gzip) with a model file written by "
-        "'enhancer-sk train' and write a TSV: id, probability, label (two-layer models: id, p_enhancer, "
-        "p_strong, label).",
-    )
+    p = command_parser(subparsers, "predict", HELP, DESCRIPTION)
     add_model_file_argument(p)
     p.add_argument("--fasta", required=True, metavar="FA", help="sequences to score (FASTA, plain or gzip)")
     p.add_argument("-o", "--output", metavar="TSV", help="output table (default: standard output)")

@@ -14,21 +14,24 @@ import argparse
 import time
 import warnings
 
-from ._options import add_model_file_argument, add_runtime_arguments, logger, set_runtime
+from ._options import add_model_file_argument, add_runtime_arguments, command_parser, logger, set_runtime
 
 __all__ = ["add_parser", "run"]
 
+#: One line for ``enhancer-sk --help``.
+HELP = "scan a genome (FASTA, or BED regions of it) with a model: bedGraph of window scores, BED of calls"
+#: The ``enhancer-sk scan --help`` text.
+DESCRIPTION = """
+Slide a window along every record of a FASTA file (plain, gzip or bgzip; streamed in chunks) or
+along the regions of a BED file (each on its strand; the genome then plain or bgzip), score every
+window with a model file from 'enhancer-sk train', and write a bedGraph of the window scores and a
+BED of enhancer calls (windows scoring at least --threshold, merged). A DeepEnhancer model shares
+its convolutions between overlapping windows.
+"""
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "scan",
-        help="scan a genome (FASTA, or BED regions of it) with a model: bedGraph of window scores, BED of calls",
-        description="Slide a window along every record of a FASTA file (plain, gzip or bgzip; streamed in "
-        "chunks) or along the regions of a BED file (each on its strand; the genome then plain or bgzip), "
-        "score every window with a model file from 'enhancer-sk train', and write a bedGraph of the "
-        "window scores and a BED of enhancer calls (windows scoring at least --threshold, merged). "
-        "A DeepEnhancer model shares its convolutions between overlapping windows.",
-    )
+    p = command_parser(subparsers, "scan", HELP, DESCRIPTION)
     add_model_file_argument(p)
     p.add_argument("--fasta", required=True, metavar="FA", help="genome or sequences to scan (FASTA)")
     p.add_argument("--regions", metavar="BED", help="scan only these regions of --fasta (BED, 0-based; strand "

@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from ._options import add_runtime_arguments, fitted_estimators, logger, set_runtime
+from ._options import add_runtime_arguments, command_parser, fitted_estimators, logger, set_runtime
 from ._outputs import check_output_paths, write_all_or_none
 from ._training import (
     add_data_arguments,
@@ -44,14 +44,18 @@ __all__ = ["HISTORY_COLUMNS", "add_parser", "run"]
 HISTORY_COLUMNS = ("layer", "epoch", "train_loss", "valid_loss", "valid_acc", "lr", "dur")
 
 
+#: One line for ``enhancer-sk --help``.
+HELP = "train a model on labelled sequences and save it as a model file"
+#: The ``enhancer-sk train --help`` text.
+DESCRIPTION = """
+Train one model (k-mer SVM, gapped k-mer SVM, Enhancer-LSTMAtt, DeepEnhancer CNN or the GC-content
+baseline; or a two-layer enhancer / strong-weak classifier) on labelled sequences and save it as a
+model file for 'enhancer-sk predict', with an optional training log.
+"""
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "train",
-        help="train a model on labelled sequences and save it as a model file",
-        description="Train one model (k-mer SVM, gapped k-mer SVM, Enhancer-LSTMAtt, DeepEnhancer CNN or the "
-        "GC-content baseline; or a two-layer enhancer / strong-weak classifier) on labelled sequences "
-        "and save it as a model file for 'enhancer-sk predict', with an optional training log.",
-    )
+    p = command_parser(subparsers, "train", HELP, DESCRIPTION)
     add_data_arguments(p)
     add_model_arguments(p, two_layer=True)
     out = p.add_argument_group("output")

@@ -12,21 +12,24 @@ import argparse
 import collections
 import time
 
-from ._options import add_model_file_argument, add_runtime_arguments, logger, set_runtime
+from ._options import add_model_file_argument, add_runtime_arguments, command_parser, logger, set_runtime
 
 __all__ = ["add_parser", "run"]
 
+#: One line for ``enhancer-sk --help``.
+HELP = "score the effect of VCF variants (SNVs, indels) on a model's enhancer score"
+#: The ``enhancer-sk variants --help`` text.
+DESCRIPTION = """
+For every ALT allele of a VCF/BCF file, score the window centred on REF and the window with ALT in
+its place (taken from the genome FASTA, plain or bgzip) with a model file from 'enhancer-sk train';
+write a TSV: chrom, pos, id, ref, alt, ref_score, alt_score, diff, log_odds_ratio, status,
+genome_ref (status ref_mismatch when REF differs from the genome), and optionally the VCF with these
+scores as INFO fields.
+"""
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "variants",
-        help="score the effect of VCF variants (SNVs, indels) on a model's enhancer score",
-        description="For every ALT allele of a VCF/BCF file, score the window centred on REF and the window "
-        "with ALT in its place (taken from the genome FASTA, plain or bgzip) with a model file from "
-        "'enhancer-sk train'; write a TSV: chrom, pos, id, ref, alt, ref_score, alt_score, diff, "
-        "log_odds_ratio, status, genome_ref (status ref_mismatch when REF differs from the genome), and "
-        "optionally the VCF with these scores as INFO fields.",
-    )
+    p = command_parser(subparsers, "variants", HELP, DESCRIPTION)
     add_model_file_argument(p)
     p.add_argument("--vcf", required=True, metavar="VCF", help="variants (VCF, bgzip VCF or BCF)")
     p.add_argument("--genome", required=True, metavar="FA", help="reference genome of the VCF (FASTA, plain or bgzip)")

@@ -89,6 +89,33 @@ def _axes(ax: Axes | None, width: float = 5.0, height: float = 4.5) -> tuple[Fig
     return fig, fig.add_subplot()
 
 
+def _curve_axes(y_true, scores, pos_label, ax):
+    """Checked truth and scores, and the axes to draw the curves on."""
+    truth = _binary_truth(y_true, pos_label)
+    scores = _as_score_dict(scores)
+    _check_lengths(truth, scores)
+    fig, ax = _axes(ax)
+    return truth, scores, fig, ax
+
+
+def _finish_figure(fig: Figure, suptitle: str | None, path) -> Figure:
+    """Title, tight layout, and the file when ``path`` is given."""
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def _finish_curves(ax: Axes, xlabel: str, ylabel: str, title: str | None, legend: str) -> None:
+    ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel=xlabel, ylabel=ylabel, aspect="equal")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc=legend, fontsize="small")
+    ax.grid(alpha=0.3)
+
+
 def plot_roc(y_true, scores, *, pos_label=None, ax: Axes | None = None, title: str | None = "ROC") -> Figure:
     """ROC curves of one or many models on one axes, AUC in the legend.
 
@@ -109,20 +136,12 @@ def plot_roc(y_true, scores, *, pos_label=None, ax: Axes | None = None, title: s
     -------
     Figure
     """
-    truth = _binary_truth(y_true, pos_label)
-    scores = _as_score_dict(scores)
-    _check_lengths(truth, scores)
-    fig, ax = _axes(ax)
+    truth, scores, fig, ax = _curve_axes(y_true, scores, pos_label, ax)
     for name, s in scores.items():
         fpr, tpr, _ = roc_curve(truth, s)
         ax.plot(fpr, tpr, lw=1.6, label=f"{name} (AUC {roc_auc_score(truth, s):.3f})")
     ax.plot([0, 1], [0, 1], ls="--", lw=0.8, color="0.6", label="chance")
-    ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="False positive rate (1 - Sp)",
-           ylabel="True positive rate (Sn)", aspect="equal")
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="lower right", fontsize="small")
-    ax.grid(alpha=0.3)
+    _finish_curves(ax, "False positive rate (1 - Sp)", "True positive rate (Sn)", title, "lower right")
     return fig
 
 
@@ -133,21 +152,14 @@ def plot_precision_recall(y_true, scores, *, pos_label=None, ax: Axes | None = N
     Parameters as :func:`plot_roc`; the dashed line is the positive fraction
     (a random classifier's precision).
     """
-    truth = _binary_truth(y_true, pos_label)
-    scores = _as_score_dict(scores)
-    _check_lengths(truth, scores)
-    fig, ax = _axes(ax)
+    truth, scores, fig, ax = _curve_axes(y_true, scores, pos_label, ax)
     for name, s in scores.items():
         precision, recall, _ = precision_recall_curve(truth, s)
         ap = average_precision_score(truth, s)
         ax.step(recall, precision, where="post", lw=1.6, label=f"{name} (AUPRC {ap:.3f})")
     prevalence = float(truth.mean())
     ax.axhline(prevalence, ls="--", lw=0.8, color="0.6", label=f"chance ({prevalence:.2f})")
-    ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="Recall (Sn)", ylabel="Precision", aspect="equal")
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="lower left", fontsize="small")
-    ax.grid(alpha=0.3)
+    _finish_curves(ax, "Recall (Sn)", "Precision", title, "lower left")
     return fig
 
 
@@ -172,12 +184,7 @@ def plot_roc_pr(y_true, scores, *, pos_label=None, suptitle: str | None = None,
     ax_roc, ax_pr = fig.subplots(1, 2)
     plot_roc(y_true, scores, pos_label=pos_label, ax=ax_roc)
     plot_precision_recall(y_true, scores, pos_label=pos_label, ax=ax_pr)
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
-    if path is not None:
-        save_figure(fig, path)
-    return fig
+    return _finish_figure(fig, suptitle, path)
 
 
 def plot_fold_scores(fold_scores: Mapping[str, Mapping[str, Sequence[float]]],
@@ -225,12 +232,7 @@ def plot_fold_scores(fold_scores: Mapping[str, Mapping[str, Sequence[float]]],
         ax.grid(axis="y", alpha=0.3)
     for ax in axes[len(metrics):]:
         ax.set_visible(False)
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
-    if path is not None:
-        save_figure(fig, path)
-    return fig
+    return _finish_figure(fig, suptitle, path)
 
 
 def plot_comparison(result, directory: str | os.PathLike, prefix: str = "") -> dict[str, Path]:

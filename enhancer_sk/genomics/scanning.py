@@ -375,6 +375,8 @@ class ScanSummary:
 
     Attributes
     ----------
+    window, step : int
+        Window length and step of the scan.
     sequences : int
         Records (or regions) scanned.
     bases : int
@@ -392,8 +394,8 @@ class ScanSummary:
     seconds : float
     """
 
-    window: int
-    step: int
+    window: int = 0
+    step: int = 0
     sequences: int = 0
     bases: int = 0
     windows: int = 0
@@ -468,7 +470,7 @@ def merge_calls(blocks: Iterable[WindowScores], threshold: float = 0.5) -> Itera
 # ----------------------------------------------------------------------------- driver
 
 
-def _check_scan_params(window, step, batch_size, chunk_size, max_n_fraction, threshold) -> None:
+def _check_scan_params(window, step, batch_size, chunk_size, max_n_fraction) -> None:
     for name, value in (("window", window), ("step", step), ("batch_size", batch_size), ("chunk_size", chunk_size)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -477,8 +479,6 @@ def _check_scan_params(window, step, batch_size, chunk_size, max_n_fraction, thr
                          "use chunks of many windows (e.g. 1,000,000 bp)")
     if not 0 <= max_n_fraction <= 1:
         raise ValueError(f"max_n_fraction must lie in [0, 1], got {max_n_fraction!r}")
-    if not 0 <= threshold <= 1:
-        raise ValueError(f"threshold must lie in [0, 1] (a probability), got {threshold!r}")
 
 
 def _fai_total(fasta: PathLike) -> int | None:
@@ -518,17 +518,80 @@ def iter_window_scores(
 ) -> Iterator[WindowScores]:
     """Score every window of a FASTA file (or of BED regions of a genome), streaming.
 
-    Same parameters as :func:`scan` (which writes these scores to files);
-    yields one :class:`WindowScores` per chunk, in file (or region) order.
-    ``summary``, when given, is updated as the scan goes.
+    The parameters are checked when this is called; the FASTA file is read
+    as the returned iterator is consumed, one :class:`WindowScores` per chunk,
+    in file (or region) order.  :func:`scan` writes these scores to files.
+
+    Parameters
+    ----------
+    model : fitted classifier
+        Any estimator of the project (or pipeline) with ``predict_proba`` on
+        DNA strings; the score of a window is the probability of
+        ``classes_[1]``.  A :class:`~enhancer_sk.deepenhancer.DeepEnhancerCNN`
+        shares its convolutions between overlapping windows.
+    fasta : str or path-like
+        FASTA file, plain, gzip or bgzip; streamed record by record in
+        chunks.  With ``regions``: the genome, plain or bgzip (indexed by
+        pyfaidx on first use).
+    regions : str, path-like, BedRegions or iterable of tuples, optional
+        Scan only these regions (BED, 0-based half-open), each on its
+        strand; see the module documentation.
+    window : int, optional
+        Window length; default: the model's input length
+        (:func:`default_window`).
+    step : int, default=50
+        Distance between window starts.  For a DeepEnhancerCNN, a multiple
+        of the product of its pooling sizes (4 for the default) shares the
+        most work.
+    batch_size : int, default=1024
+        Windows scored together (memory per batch ~ ``batch_size * step``
+        bases of activations).
+    threads : int, optional
+        CPU threads (None: ``GALAXY_SLOTS`` or all CPUs; one per task on a
+        Dask cluster).
+    average_strands : bool, default=False
+        Average every window's probability with that of its reverse
+        complement (a DeepEnhancerCNN with ``average_strands=True``
+        always does).
+    max_n_fraction : float, default=0.1
+        Skip windows with more than this fraction of ``N`` (assembly gaps).
+    chunk_size : int, default=1_000_000
+        Bases per chunk (and per Dask task); memory use is proportional to
+        it, not to the chromosome length.
+    share_convolutions : bool, optional
+        Force (True) or disable (False, window-by-window scoring, slower) the
+        DeepEnhancerCNN's shared convolutions; default: whenever possible.
+    client : dask.distributed.Client or str, optional
+        Run the chunks as tasks on this Dask cluster (or on the scheduler at
+        this address); results equal the local run's.
+    max_in_flight : int, optional
+        Chunks submitted to the cluster at a time (default: twice the
+        workers' threads); bounds the driver's memory.
+    verbose : bool, default=False
+        Progress bar (bases/s) on stderr.
+    summary : ScanSummary, optional
+        Updated as the scan goes (its ``window`` and ``step`` set first).
+
+    Returns
+    -------
+    iterator of WindowScores
     """
     window = default_window(model) if window is None else window
-    _check_scan_params(window, step, batch_size, chunk_size, max_n_fraction, 0.5)
-    summary = summary if summary is not None else ScanSummary(window, step)
-    distributed = client is not None
-    if distributed and threads is None:
+    _check_scan_params(window, step, batch_size, chunk_size, max_n_fraction)
+    if summary is None:
+        summary = ScanSummary()
+    summary.window, summary.step = window, step
+    if client is not None and threads is None:
         threads = 1  # one thread per task: the cluster's workers provide the parallelism
     scorer = WindowScorer(model, window, batch_size, average_strands, share_convolutions, threads)
+    return _window_scores(scorer, fasta, regions, step, chunk_size, max_n_fraction, client, max_in_flight,
+                          verbose, summary)
+
+
+def _window_scores(scorer: WindowScorer, fasta, regions, step: int, chunk_size: int, max_n_fraction: float,
+                   client, max_in_flight: int | None, verbose: bool, summary: ScanSummary) -> Iterator[WindowScores]:
+    window = scorer.window
+    distributed = client is not None
     genome = own_client = None
     t0 = time.perf_counter()
     try:
@@ -586,39 +649,25 @@ def iter_window_scores(
             own_client.close()
 
 
+
+
 def scan(
     model,
     fasta: PathLike,
     *,
     bedgraph: PathLike | None = None,
     calls: PathLike | None = None,
-    regions=None,
-    window: int | None = None,
-    step: int = 50,
-    batch_size: int = 1024,
-    threads: int | None = None,
-    average_strands: bool = False,
-    max_n_fraction: float = 0.1,
     threshold: float = 0.5,
-    chunk_size: int = 1_000_000,
-    share_convolutions: bool | None = None,
-    client=None,
-    max_in_flight: int | None = None,
-    verbose: bool = False,
+    **options,
 ) -> ScanSummary:
     """Scan a genome (or BED regions of it) with a fitted enhancer classifier.
 
     Parameters
     ----------
     model : fitted classifier
-        Any estimator of the project (or pipeline) with ``predict_proba`` on
-        DNA strings; the score of a window is the probability of
-        ``classes_[1]``.  A :class:`~enhancer_sk.deepenhancer.DeepEnhancerCNN`
-        shares its convolutions between overlapping windows.
+        As :func:`iter_window_scores`.
     fasta : str or path-like
-        FASTA file, plain, gzip or bgzip; streamed record by record in
-        chunks.  With ``regions``: the genome, plain or bgzip (indexed by
-        pyfaidx on first use).
+        As :func:`iter_window_scores`.
     bedgraph : str or path-like, optional
         Output bedGraph of window scores (gzip when the name ends in
         ``.gz``).  One line per scored window: ``chrom start end score``;
@@ -629,44 +678,13 @@ def scan(
         windows scoring ``>= threshold`` that overlap or touch, merged; BED
         score ``round(1000 * max_score)``; ``best_start`` / ``best_end`` (BED's
         thickStart / thickEnd) the best window; ``max_score``; ``n_windows``.
-    regions : str, path-like, BedRegions or iterable of tuples, optional
-        Scan only these regions (BED, 0-based half-open), each on its
-        strand; see the module documentation.
-    window : int, optional
-        Window length; default: the model's input length
-        (:func:`default_window`).
-    step : int, default=50
-        Distance between window starts.  For a DeepEnhancerCNN, a multiple
-        of the product of its pooling sizes (4 for the default) shares the
-        most work.
-    batch_size : int, default=1024
-        Windows scored together (memory per batch ~ ``batch_size * step``
-        bases of activations).
-    threads : int, optional
-        CPU threads (None: ``GALAXY_SLOTS`` or all CPUs; one per task on a
-        Dask cluster).
-    average_strands : bool, default=False
-        Average every window's probability with that of its reverse
-        complement (a DeepEnhancerCNN with ``average_strands=True``
-        always does).
-    max_n_fraction : float, default=0.1
-        Skip windows with more than this fraction of ``N`` (assembly gaps).
     threshold : float, default=0.5
         Score of an enhancer call.
-    chunk_size : int, default=1_000_000
-        Bases per chunk (and per Dask task); memory use is proportional to
-        it, not to the chromosome length.
-    share_convolutions : bool, optional
-        Force (True) or disable (False, window-by-window scoring, slower) the
-        DeepEnhancerCNN's shared convolutions; default: whenever possible.
-    client : dask.distributed.Client or str, optional
-        Run the chunks as tasks on this Dask cluster (or on the scheduler at
-        this address); results equal the local run's.
-    max_in_flight : int, optional
-        Chunks submitted to the cluster at a time (default: twice the
-        workers' threads); bounds the driver's memory.
-    verbose : bool, default=False
-        Progress bar (bases/s) on stderr.
+    **options
+        The scan settings of :func:`iter_window_scores`: ``regions``,
+        ``window``, ``step``, ``batch_size``, ``threads``, ``average_strands``,
+        ``max_n_fraction``, ``chunk_size``, ``share_convolutions``, ``client``,
+        ``max_in_flight``, ``verbose``.
 
     Returns
     -------
@@ -678,23 +696,18 @@ def scan(
     """
     from ..io.files import atomic_open
 
-    window = default_window(model) if window is None else window
-    _check_scan_params(window, step, batch_size, chunk_size, max_n_fraction, threshold)
-    summary = ScanSummary(window, step)
+    if not 0 <= threshold <= 1:
+        raise ValueError(f"threshold must lie in [0, 1] (a probability), got {threshold!r}")
+    summary = ScanSummary()
+    blocks = iter_window_scores(model, fasta, summary=summary, **options)  # checks the options now
     with contextlib.ExitStack() as outputs:  # both files appear complete, or neither
         graph = outputs.enter_context(atomic_open(bedgraph)) if bedgraph is not None else None
         bed = outputs.enter_context(atomic_open(calls)) if calls is not None else None
         if graph is not None:
-            graph.write(f'track type=bedGraph name="enhancer_sk scan" description="window {window} bp, '
-                        f'step {step}"\n')
+            graph.write(f'track type=bedGraph name="enhancer_sk scan" description="window {summary.window} bp, '
+                        f'step {summary.step}"\n')
         if bed is not None:
             bed.write("#" + "\t".join(CALL_COLUMNS) + "\n")
-        blocks = iter_window_scores(
-            model, fasta, regions=regions, window=window, step=step, batch_size=batch_size,
-            threads=threads, average_strands=average_strands, max_n_fraction=max_n_fraction,
-            chunk_size=chunk_size, share_convolutions=share_convolutions, client=client,
-            max_in_flight=max_in_flight, verbose=verbose, summary=summary,
-        )
         for call in merge_calls(_write_blocks(blocks, graph), threshold):
             summary.calls += 1
             if bed is not None:

@@ -26,6 +26,7 @@ from ..sequence.codes import PathLike, codes_from_strings, describe_char
 
 __all__ = [
     "FastaChunk",
+    "open_binary",
     "iter_fasta",
     "iter_fasta_chunks",
     "open_text",
@@ -42,6 +43,15 @@ def open_text(
     Raises ``FileNotFoundError`` for a missing file and ``error`` for a folder,
     both naming the file and the expected ``kind`` of file.
     """
+    return io.TextIOWrapper(open_binary(path, kind=kind, error=error), encoding=encoding, errors="strict")
+
+
+def open_binary(path: PathLike, *, kind: str = "FASTA", error: type[Exception] = NotFastaError):
+    """Open an input file for reading bytes, plain or gzip (detected from its first bytes).
+
+    Raises ``FileNotFoundError`` for a missing file and ``error`` for a folder,
+    both naming the file and the expected ``kind`` of file.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such {kind} file: {str(path)!r}")
@@ -49,9 +59,7 @@ def open_text(
         raise error(f"{str(path)!r} is a directory, not a {kind} file")
     with open(path, "rb") as fh:
         magic = fh.read(2)
-    if magic == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, errors="strict")
-    return open(path, encoding=encoding, errors="strict")
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")  # noqa: SIM115
 
 
 def iter_fasta(path: PathLike) -> Iterator[tuple[str, str]]:
@@ -102,17 +110,6 @@ class FastaChunk(NamedTuple):
     codes: np.ndarray
     #: True for the record's last chunk (``offset + len(codes)`` is then the record length)
     last: bool
-
-
-def _open_binary(path: PathLike):
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no such FASTA file: {str(path)!r}")
-    if path.is_dir():
-        raise NotFastaError(f"{str(path)!r} is a directory, not a FASTA file")
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
 
 
 def _fasta_pieces(fh, name: str, block_size: int) -> Iterator[tuple[bool, bytes]]:
@@ -218,7 +215,7 @@ def iter_fasta_chunks(
             offset += chunk_size - overlap
 
     try:
-        with _open_binary(path) as fh:
+        with open_binary(path) as fh:
             for is_header, piece in _fasta_pieces(fh, name, block_size):
                 if is_header:
                     if rid is not None:

@@ -14,79 +14,59 @@ from typing import Any
 
 from ..exceptions import ModelFileError
 
+
+def _table(names: str, *, key: str) -> Mapping[str, tuple[str, str]]:
+    """``{name: (module, attribute)}`` of whitespace-separated dotted names.
+
+    ``key="attribute"`` names an entry by its attribute (the estimator classes),
+    ``key="dotted"`` by its full dotted name.
+    """
+    table = {}
+    for dotted in names.split():
+        module, attr = dotted.rsplit(".", 1)
+        table[attr if key == "attribute" else dotted] = (module, attr)
+    return types.MappingProxyType(table)
+
+
 #: Estimator classes a model file may hold: name -> (module, attribute).
-ALLOWED_CLASSES: Mapping[str, tuple[str, str]] = types.MappingProxyType({
-    # enhancer_sk
-    "EnhancerLSTMAttClassifier": ("enhancer_sk.models.nn.lstmatt", "EnhancerLSTMAttClassifier"),
-    "DeepEnhancerCNN": ("enhancer_sk.models.nn.deepenhancer", "DeepEnhancerCNN"),
-    "KmerSVM": ("enhancer_sk.models.svm.kmer", "KmerSVM"),
-    "GkmSVM": ("enhancer_sk.models.svm.gkm", "GkmSVM"),
-    "TwoLayerEnhancerClassifier": ("enhancer_sk.models.meta.two_layer", "TwoLayerEnhancerClassifier"),
-    "SeedEnsembleClassifier": ("enhancer_sk.models.meta.ensemble", "SeedEnsembleClassifier"),
-    "OneHotEncoder": ("enhancer_sk.sequence.encoders", "OneHotEncoder"),
-    "SequenceTokenizer": ("enhancer_sk.sequence.encoders", "SequenceTokenizer"),
-    "KmerSpectrum": ("enhancer_sk.sequence.encoders", "KmerSpectrum"),
-    "GCContent": ("enhancer_sk.sequence.encoders", "GCContent"),
-    # scikit-learn
-    "Pipeline": ("sklearn.pipeline", "Pipeline"),
-    "FeatureUnion": ("sklearn.pipeline", "FeatureUnion"),
-    "StandardScaler": ("sklearn.preprocessing", "StandardScaler"),
-    "MinMaxScaler": ("sklearn.preprocessing", "MinMaxScaler"),
-    "MaxAbsScaler": ("sklearn.preprocessing", "MaxAbsScaler"),
-    "Normalizer": ("sklearn.preprocessing", "Normalizer"),
-    "LogisticRegression": ("sklearn.linear_model", "LogisticRegression"),
-    "SVC": ("sklearn.svm", "SVC"),
-    "LinearSVC": ("sklearn.svm", "LinearSVC"),
-    "CalibratedClassifierCV": ("sklearn.calibration", "CalibratedClassifierCV"),
-})
+ALLOWED_CLASSES: Mapping[str, tuple[str, str]] = _table("""
+    enhancer_sk.models.nn.lstmatt.EnhancerLSTMAttClassifier
+    enhancer_sk.models.nn.deepenhancer.DeepEnhancerCNN enhancer_sk.models.svm.kmer.KmerSVM
+    enhancer_sk.models.svm.gkm.GkmSVM enhancer_sk.models.meta.two_layer.TwoLayerEnhancerClassifier
+    enhancer_sk.models.meta.ensemble.SeedEnsembleClassifier enhancer_sk.sequence.encoders.OneHotEncoder
+    enhancer_sk.sequence.encoders.SequenceTokenizer enhancer_sk.sequence.encoders.KmerSpectrum
+    enhancer_sk.sequence.encoders.GCContent sklearn.pipeline.Pipeline sklearn.pipeline.FeatureUnion
+    sklearn.preprocessing.StandardScaler sklearn.preprocessing.MinMaxScaler
+    sklearn.preprocessing.MaxAbsScaler sklearn.preprocessing.Normalizer
+    sklearn.linear_model.LogisticRegression sklearn.svm.SVC sklearn.svm.LinearSVC
+    sklearn.calibration.CalibratedClassifierCV
+""", key="attribute")
 
 #: Fitted parts of allowed estimators (not saved on their own): name -> location.
-_PART_CLASSES: Mapping[str, tuple[str, str]] = types.MappingProxyType({
-    "sklearn.calibration._CalibratedClassifier": ("sklearn.calibration", "_CalibratedClassifier"),
-    "sklearn.calibration._SigmoidCalibration": ("sklearn.calibration", "_SigmoidCalibration"),
-    "sklearn.isotonic.IsotonicRegression": ("sklearn.isotonic", "IsotonicRegression"),
-})
+_PART_CLASSES: Mapping[str, tuple[str, str]] = _table("""
+    sklearn.calibration._CalibratedClassifier sklearn.calibration._SigmoidCalibration
+    sklearn.isotonic.IsotonicRegression
+""", key="dotted")
 
 #: Classes and functions a parameter may name (stored by name, never called on load).
-ALLOWED_REFERENCES: Mapping[str, tuple[str, str]] = types.MappingProxyType({
-    "enhancer_sk.models.nn.lstmatt.EnhancerLSTMAtt": ("enhancer_sk.models.nn.lstmatt", "EnhancerLSTMAtt"),
-    "enhancer_sk.models.nn.lstmatt.PaperBCELoss": ("enhancer_sk.models.nn.lstmatt", "PaperBCELoss"),
-    "enhancer_sk.models.nn.deepenhancer.DeepEnhancerNet": ("enhancer_sk.models.nn.deepenhancer", "DeepEnhancerNet"),
-    "enhancer_sk.models.nn.base.encoded_accuracy": ("enhancer_sk.models.nn.base", "encoded_accuracy"),
-    "torch.nn.BCEWithLogitsLoss": ("torch.nn", "BCEWithLogitsLoss"),
-    "torch.nn.BCELoss": ("torch.nn", "BCELoss"),
-    "torch.optim.Adam": ("torch.optim", "Adam"),
-    "torch.optim.AdamW": ("torch.optim", "AdamW"),
-    "torch.optim.SGD": ("torch.optim", "SGD"),
-    "torch.optim.RMSprop": ("torch.optim", "RMSprop"),
-    "torch.optim.Adagrad": ("torch.optim", "Adagrad"),
-    "torch.optim.lr_scheduler.ExponentialLR": ("torch.optim.lr_scheduler", "ExponentialLR"),
-    "torch.optim.lr_scheduler.StepLR": ("torch.optim.lr_scheduler", "StepLR"),
-    "torch.optim.lr_scheduler.MultiStepLR": ("torch.optim.lr_scheduler", "MultiStepLR"),
-    "torch.optim.lr_scheduler.CosineAnnealingLR": ("torch.optim.lr_scheduler", "CosineAnnealingLR"),
-    "torch.optim.lr_scheduler.ReduceLROnPlateau": ("torch.optim.lr_scheduler", "ReduceLROnPlateau"),
-    "torch.optim.lr_scheduler.OneCycleLR": ("torch.optim.lr_scheduler", "OneCycleLR"),
-    "torch.optim.lr_scheduler.CyclicLR": ("torch.optim.lr_scheduler", "CyclicLR"),
-    "torch.utils.data.DataLoader": ("torch.utils.data", "DataLoader"),
-    "skorch.dataset.Dataset": ("skorch.dataset", "Dataset"),
-    "skorch.utils.noop": ("skorch.utils", "noop"),
-    "skorch.utils.to_numpy": ("skorch.utils", "to_numpy"),
-    "builtins.print": ("builtins", "print"),
-})
+ALLOWED_REFERENCES: Mapping[str, tuple[str, str]] = _table("""
+    enhancer_sk.models.nn.lstmatt.EnhancerLSTMAtt enhancer_sk.models.nn.lstmatt.PaperBCELoss
+    enhancer_sk.models.nn.deepenhancer.DeepEnhancerNet enhancer_sk.models.nn.base.encoded_accuracy
+    torch.nn.BCEWithLogitsLoss torch.nn.BCELoss torch.optim.Adam torch.optim.AdamW torch.optim.SGD
+    torch.optim.RMSprop torch.optim.Adagrad torch.optim.lr_scheduler.ExponentialLR
+    torch.optim.lr_scheduler.StepLR torch.optim.lr_scheduler.MultiStepLR
+    torch.optim.lr_scheduler.CosineAnnealingLR torch.optim.lr_scheduler.ReduceLROnPlateau
+    torch.optim.lr_scheduler.OneCycleLR torch.optim.lr_scheduler.CyclicLR torch.utils.data.DataLoader
+    skorch.dataset.Dataset skorch.utils.noop skorch.utils.to_numpy builtins.print
+""", key="dotted")
 
 #: Small objects a parameter may hold, rebuilt by calling their class with their saved parameters.
-ALLOWED_CONSTRUCTED: Mapping[str, tuple[str, str]] = types.MappingProxyType({
-    "skorch.dataset.ValidSplit": ("skorch.dataset", "ValidSplit"),
-    "enhancer_sk.models.nn.deepenhancer.GroupValidSplit": ("enhancer_sk.models.nn.deepenhancer", "GroupValidSplit"),
-    "skorch.callbacks.EarlyStopping": ("skorch.callbacks", "EarlyStopping"),
-    "skorch.callbacks.LRScheduler": ("skorch.callbacks", "LRScheduler"),
-    "skorch.callbacks.GradientNormClipping": ("skorch.callbacks", "GradientNormClipping"),
-    "skorch.callbacks.EpochScoring": ("skorch.callbacks", "EpochScoring"),
-    "skorch.callbacks.PassthroughScoring": ("skorch.callbacks", "PassthroughScoring"),
-    "skorch.callbacks.PrintLog": ("skorch.callbacks", "PrintLog"),
-    "skorch.callbacks.EpochTimer": ("skorch.callbacks", "EpochTimer"),
-    "enhancer_sk.models.nn.callbacks.CosineAnnealing": ("enhancer_sk.models.nn.callbacks", "CosineAnnealing"),
-})
+ALLOWED_CONSTRUCTED: Mapping[str, tuple[str, str]] = _table("""
+    skorch.dataset.ValidSplit enhancer_sk.models.nn.deepenhancer.GroupValidSplit
+    skorch.callbacks.EarlyStopping skorch.callbacks.LRScheduler skorch.callbacks.GradientNormClipping
+    skorch.callbacks.EpochScoring skorch.callbacks.PassthroughScoring skorch.callbacks.PrintLog
+    skorch.callbacks.EpochTimer enhancer_sk.models.nn.callbacks.CosineAnnealing
+""", key="dotted")
 
 #: LRScheduler policies given by name (skorch resolves them in its own module)
 _LR_POLICY_NAMES = frozenset(["WarmRestartLR", "ExponentialLR", "StepLR", "MultiStepLR", "CosineAnnealingLR",

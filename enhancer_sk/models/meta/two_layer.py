@@ -14,6 +14,8 @@ parameters (default ``"non"``, ``"weak"``, ``"strong"``).
 from __future__ import annotations
 
 import difflib
+from dataclasses import KW_ONLY, dataclass
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -34,6 +36,7 @@ def _positive_column(estimator) -> int:
     return int(np.flatnonzero(np.asarray(estimator.classes_) == 1)[0])
 
 
+@dataclass(eq=False, repr=False)
 class TwoLayerEnhancerClassifier(ClassifierMixin, BaseEstimator):
     """Enhancer / non-enhancer, then strong / weak, with two binary classifiers.
 
@@ -75,17 +78,17 @@ class TwoLayerEnhancerClassifier(ClassifierMixin, BaseEstimator):
     """
 
     # the three labels may be any values; that they differ is checked in fit
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "layer1": [HasMethods(["fit", "predict", "predict_proba"])],
         "layer2": [HasMethods(["fit", "predict", "predict_proba"]), None],
     }
 
-    def __init__(self, layer1, layer2=None, *, non_label="non", weak_label="weak", strong_label="strong"):
-        self.layer1 = layer1
-        self.layer2 = layer2
-        self.non_label = non_label
-        self.weak_label = weak_label
-        self.strong_label = strong_label
+    layer1: object
+    layer2: object = None
+    _: KW_ONLY
+    non_label: object = "non"
+    weak_label: object = "weak"
+    strong_label: object = "strong"
 
     # -- helpers ------------------------------------------------------------------------
     @property

@@ -77,9 +77,9 @@ Algorithms
   over positions, so for coefficients :math:`c_w` on l-mers the smoothed
   table :math:`T_u = \sum_w h_{m(u, w)} c_w` over all :math:`4^l` l-mers is
   built position by position over a :math:`(d + 1) \times 4^l` array
-  (:func:`lmer_table`).  A trained SVM's decision value is then a sum of
-  table entries over the windows of a sequence (:func:`table_scores`), and
-  :func:`gkm_matvec` gives exact :math:`K v` products the same way.
+  (:meth:`GkmKernel.lmer_table`).  A trained SVM's decision value is then a sum of
+  table entries over the windows of a sequence (:meth:`GkmKernel.table_scores`), and
+  :meth:`GkmKernel.matvec` gives exact :math:`K v` products the same way.
 
 References
 ----------
@@ -106,16 +106,7 @@ from numba import njit, prange
 from ...sequence.codes import SequenceCodes, SequencesLike, sequence_codes
 from ...threads import resolve_threads
 
-__all__ = [
-    "KERNEL_TYPES",
-    "MAX_TABLE_L",
-    "gkm_kernel",
-    "gkm_matvec",
-    "gkm_self_kernel",
-    "gkm_weights",
-    "lmer_table",
-    "table_scores",
-]
+__all__ = ["KERNEL_TYPES", "MAX_TABLE_L", "GkmKernel", "gkm_weights"]
 
 #: Kernel types, named as in LS-GKM's model files (``-t 0``, ``-t 1``, ``-t 2``).
 KERNEL_TYPES = ("gkm", "gkm_estfull", "gkm_esttrunc")
@@ -550,75 +541,6 @@ def _self_norms(w: _Windows, weights, l, use_rc) -> np.ndarray:
     return np.sqrt(np.maximum(_self_kernel_nb(w.fwd, w.rc, w.start, w.count, weights, use_rc, even), 0.0))
 
 
-def gkm_kernel(
-    X: SequencesLike,
-    Y: SequencesLike | None = None,
-    *,
-    l: int = 11,
-    k: int = 7,
-    d: int = 3,
-    kernel: str = "gkm_esttrunc",
-    canonical_kmers: bool = True,
-    normalize: bool = True,
-    threads: int | None = None,
-    verbose: bool = False,
-) -> np.ndarray:
-    """Gapped k-mer kernel matrix between sequences (LS-GKM's definition).
-
-    Parameters
-    ----------
-    X : FASTA path, list or 1-D array of str
-        Row sequences.
-    Y : same as X, optional
-        Column sequences; ``None`` computes the Gram matrix of ``X``.
-    l, k, d : int, default=11, 7, 3
-        Word length, informative columns, maximum mismatches.
-    kernel : {"gkm", "gkm_estfull", "gkm_esttrunc"}, default="gkm_esttrunc"
-        Mismatch weights (module docstring).
-    canonical_kmers : bool, default=True
-        Count reverse-complement l-mers as the same features.
-    normalize : bool, default=True
-        Return :math:`K(x, y) / \\sqrt{K(x, x) K(y, y)}` (else raw sums).
-    threads : int or None, default=None
-        Threads (``None``: ``GALAXY_SLOTS`` or all available CPUs).
-    verbose : bool, default=False
-        Progress bar on stderr over the position subsets.
-
-    Returns
-    -------
-    ndarray of float64, shape (n_X, n_Y)
-    """
-    _check_params(l, k, d, kernel)
-    weights = _effective_weights(l, k, d, kernel)
-    rc = bool(canonical_kmers)
-    with _numba_threads(threads):
-        xw = _as_windows(X, l)
-        if Y is None:
-            return _gram(xw, weights, l, rc, normalize=normalize, verbose=verbose)[0]
-        yw = _as_windows(Y, l)
-        G = _raw_kernel(xw, yw, weights, l, rc, symmetric=False, verbose=verbose)
-        if normalize:
-            _normalise(G, _self_norms(xw, weights, l, rc), _self_norms(yw, weights, l, rc))
-        return G
-
-
-def gkm_self_kernel(
-    X: SequencesLike,
-    *,
-    l: int = 11,
-    k: int = 7,
-    d: int = 3,
-    kernel: str = "gkm_esttrunc",
-    canonical_kmers: bool = True,
-    threads: int | None = None,
-) -> np.ndarray:
-    """Raw self-kernels :math:`K(x, x)` (the squares of the normalisers), shape (n,)."""
-    _check_params(l, k, d, kernel)
-    weights = _effective_weights(l, k, d, kernel)
-    with _numba_threads(threads):
-        return _self_norms(_as_windows(X, l), weights, l, bool(canonical_kmers)) ** 2
-
-
 # ----------------------------------------------------------------------------- table
 
 
@@ -687,88 +609,125 @@ def _table_from_windows(w: _Windows, coef, weights, l, use_rc) -> np.ndarray:
     return _smooth_table(c, l, weights)
 
 
-def lmer_table(
-    X: SequencesLike,
-    coef,
-    *,
-    l: int = 11,
-    k: int = 7,
-    d: int = 3,
-    kernel: str = "gkm_esttrunc",
-    canonical_kmers: bool = True,
-    threads: int | None = None,
-) -> np.ndarray:
-    """Score of every l-mer against weighted sequences: :math:`T_u = \\sum_i a_i \\sum_{v} h_{m(u, v)}`.
 
-    ``v`` runs over the l-mers of sequence ``i`` (and of its reverse complement
-    when ``canonical_kmers``); pairs beyond ``d`` mismatches count 0.  Then
-    the raw kernel products are ``sum_i a_i K(x, x_i) = table_scores(x, T)``.
+class GkmKernel:
+    """The gapped k-mer kernel of one (l, k, d, kernel, canonical_kmers) and its fast operations.
 
     Parameters
     ----------
-    X : FASTA path, list or 1-D array of str
-        The weighted sequences (for an SVM: the support vectors).
-    coef : array-like of float, shape (n,)
-        Weights ``a_i`` (for a normalised kernel: coefficient / norm).
-    l, k, d, kernel, canonical_kmers, threads
-        As in :func:`gkm_kernel`.
+    l, k, d : int, default=11, 7, 3
+        Word length, informative columns, maximum mismatches.
+    kernel : {"gkm", "gkm_estfull", "gkm_esttrunc"}, default="gkm_esttrunc"
+        Mismatch weights (module docstring).
+    canonical_kmers : bool, default=True
+        Count reverse-complement l-mers as the same features.
+    threads : int or None, default=None
+        Threads (``None``: ``GALAXY_SLOTS`` or all available CPUs).
 
-    Returns
-    -------
-    ndarray of float64, shape (4 ** l,)
-        Indexed by the l-mer's 2-bit code, first base most significant, A=0 C=1 G=2 T=3.
+    Examples
+    --------
+    >>> K = GkmKernel(l=6, k=4, d=2).gram(["ACGTACGTAC", "TTGACGTACG"])
+    >>> K.shape, float(K[0, 0])
+    ((2, 2), 1.0)
     """
-    _check_params(l, k, d, kernel)
-    weights = _effective_weights(l, k, d, kernel)
-    w = _as_windows(X, l)
-    coef = np.asarray(coef, dtype=np.float64).ravel()
-    if coef.shape[0] != w.n:
-        raise ValueError(f"{w.n} sequences but {coef.shape[0]} coefficients")
-    with _numba_threads(threads):
-        return _table_from_windows(w, coef, weights, l, bool(canonical_kmers))
 
+    def __init__(self, l: int = 11, k: int = 7, d: int = 3, kernel: str = "gkm_esttrunc",
+                 canonical_kmers: bool = True, threads: int | None = None):
+        _check_params(l, k, d, kernel)
+        self.l, self.k, self.d, self.kernel = l, k, d, kernel
+        self.canonical_kmers = bool(canonical_kmers)
+        self.threads = threads
+        self.weights = _effective_weights(l, k, d, kernel)
 
-def table_scores(X: SequencesLike, table: np.ndarray, *, l: int = 11, threads: int | None = None) -> np.ndarray:
-    """Sum of ``table`` over the forward l-mers of each sequence, shape (n,)."""
-    table = np.asarray(table, dtype=np.float64)
-    if table.shape != (4**l,):
-        raise ValueError(f"table must have shape (4**l,) = ({4**l},), got {table.shape}")
-    w = _as_windows(X, l)
-    with _numba_threads(threads):
-        return _table_scores_nb(w.fwd, w.start, w.count, table)
+    def gram(self, X: SequencesLike, Y: SequencesLike | None = None, *, normalize: bool = True,
+             verbose: bool = False) -> np.ndarray:
+        """Kernel matrix between sequences (LS-GKM's definition).
 
+        Parameters
+        ----------
+        X : FASTA path, list or 1-D array of str
+            Row sequences.
+        Y : same as X, optional
+            Column sequences; ``None`` computes the Gram matrix of ``X``.
+        normalize : bool, default=True
+            Return :math:`K(x, y) / \\sqrt{K(x, x) K(y, y)}` (else raw sums).
+        verbose : bool, default=False
+            Progress bar on stderr over the position subsets.
 
-def gkm_matvec(
-    X: SequencesLike,
-    v,
-    *,
-    l: int = 11,
-    k: int = 7,
-    d: int = 3,
-    kernel: str = "gkm_esttrunc",
-    canonical_kmers: bool = True,
-    threads: int | None = None,
-) -> np.ndarray:
-    """Product ``K @ v`` of the normalised Gram matrix of ``X`` without forming it.
+        Returns
+        -------
+        ndarray of float64, shape (n_X, n_Y)
+        """
+        l, rc, weights = self.l, self.canonical_kmers, self.weights
+        with _numba_threads(self.threads):
+            xw = _as_windows(X, l)
+            if Y is None:
+                return _gram(xw, weights, l, rc, normalize=normalize, verbose=verbose)[0]
+            yw = _as_windows(Y, l)
+            G = _raw_kernel(xw, yw, weights, l, rc, symmetric=False, verbose=verbose)
+            if normalize:
+                _normalise(G, _self_norms(xw, weights, l, rc), _self_norms(yw, weights, l, rc))
+            return G
 
-    Costs one table build (:func:`lmer_table`) and one pass over the windows,
-    so solvers can work with large ``n`` in O(n) memory.
+    def self_kernel(self, X: SequencesLike) -> np.ndarray:
+        """Raw self-kernels :math:`K(x, x)` (the squares of the normalisers), shape (n,)."""
+        with _numba_threads(self.threads):
+            return _self_norms(_as_windows(X, self.l), self.weights, self.l, self.canonical_kmers) ** 2
 
-    Returns
-    -------
-    ndarray of float64, shape (n,) (or (n, p) when ``v`` has p columns)
-    """
-    _check_params(l, k, d, kernel)
-    weights = _effective_weights(l, k, d, kernel)
-    rc = bool(canonical_kmers)
-    w = _as_windows(X, l)
-    v = np.asarray(v, dtype=np.float64)
-    columns = v.reshape(w.n, -1)
-    with _numba_threads(threads):
-        norms = _self_norms(w, weights, l, rc)
-        inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-        out = np.empty_like(columns)
-        for j in range(columns.shape[1]):
-            T = _table_from_windows(w, columns[:, j] * inv, weights, l, rc)
-            out[:, j] = _table_scores_nb(w.fwd, w.start, w.count, T) * inv
-    return out.reshape(v.shape)
+    def lmer_table(self, X: SequencesLike, coef) -> np.ndarray:
+        """Score of every l-mer against weighted sequences: :math:`T_u = \\sum_i a_i \\sum_{v} h_{m(u, v)}`.
+
+        ``v`` runs over the l-mers of sequence ``i`` (and of its reverse complement
+        when ``canonical_kmers``); pairs beyond ``d`` mismatches count 0.  Then
+        the raw kernel products are ``sum_i a_i K(x, x_i) = self.table_scores(x, T)``.
+
+        Parameters
+        ----------
+        X : FASTA path, list or 1-D array of str
+            The weighted sequences (for an SVM: the support vectors).
+        coef : array-like of float, shape (n,)
+            Weights ``a_i`` (for a normalised kernel: coefficient / norm).
+
+        Returns
+        -------
+        ndarray of float64, shape (4 ** l,)
+            Indexed by the l-mer's 2-bit code, first base most significant, A=0 C=1 G=2 T=3.
+        """
+        w = _as_windows(X, self.l)
+        coef = np.asarray(coef, dtype=np.float64).ravel()
+        if coef.shape[0] != w.n:
+            raise ValueError(f"{w.n} sequences but {coef.shape[0]} coefficients")
+        with _numba_threads(self.threads):
+            return _table_from_windows(w, coef, self.weights, self.l, self.canonical_kmers)
+
+    def table_scores(self, X: SequencesLike, table: np.ndarray) -> np.ndarray:
+        """Sum of ``table`` (from :meth:`lmer_table`) over the forward l-mers of each sequence, shape (n,)."""
+        table = np.asarray(table, dtype=np.float64)
+        if table.shape != (4**self.l,):
+            raise ValueError(f"table must have shape (4**l,) = ({4**self.l},), got {table.shape}")
+        w = _as_windows(X, self.l)
+        with _numba_threads(self.threads):
+            return _table_scores_nb(w.fwd, w.start, w.count, table)
+
+    def matvec(self, X: SequencesLike, v) -> np.ndarray:
+        """Product ``K @ v`` of the normalised Gram matrix of ``X`` without forming it.
+
+        Costs one table build (:meth:`lmer_table`) and one pass over the windows,
+        so solvers can work with large ``n`` in O(n) memory.
+
+        Returns
+        -------
+        ndarray of float64, shape (n,) (or (n, p) when ``v`` has p columns)
+        """
+        l, rc, weights = self.l, self.canonical_kmers, self.weights
+        w = _as_windows(X, l)
+        v = np.asarray(v, dtype=np.float64)
+        columns = v.reshape(w.n, -1)
+        with _numba_threads(self.threads):
+            norms = _self_norms(w, weights, l, rc)
+            inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+            out = np.empty_like(columns)
+            for j in range(columns.shape[1]):
+                T = _table_from_windows(w, columns[:, j] * inv, weights, l, rc)
+                out[:, j] = _table_scores_nb(w.fwd, w.start, w.count, T) * inv
+        return out.reshape(v.shape)

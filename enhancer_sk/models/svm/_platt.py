@@ -13,8 +13,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["platt_log_proba", "platt_proba", "platt_scaling"]
+__all__ = ["PlattClassifierMixin", "platt_log_proba", "platt_proba", "platt_scaling"]
 
 
 def platt_scaling(decision: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -69,3 +71,36 @@ def platt_log_proba(decision: np.ndarray, platt) -> np.ndarray:
     a, b = platt
     z = a * np.asarray(decision, dtype=np.float64) + b
     return np.column_stack([log_expit(-z), log_expit(z)])
+
+
+class PlattClassifierMixin:
+    """``predict``, ``predict_proba`` and ``predict_log_proba`` of a binary SVM.
+
+    For a classifier with ``classes_``, a ``decision_function`` positive for
+    ``classes_[1]``, a ``probability`` parameter and, when it was fitted with
+    probabilities, ``platt_`` (see :func:`platt_scaling`).  ``predict`` takes
+    the sign of the decision value (as ``SVC``), so for a few samples near the
+    boundary it can disagree with ``predict_proba > 0.5``.
+    """
+
+    def predict(self, X) -> np.ndarray:
+        """Labels from ``classes_`` (``classes_[1]`` where the decision value is positive)."""
+        positive = self.decision_function(X) > 0  # checks that the model is fitted
+        return self.classes_[positive.astype(int)]
+
+    def _has_platt(self) -> bool:
+        if hasattr(self, "classes_"):  # fitted: probabilities when the fit made them
+            return hasattr(self, "platt_")
+        return bool(self.probability)
+
+    @available_if(_has_platt)
+    def predict_proba(self, X) -> np.ndarray:
+        """Platt-scaled probabilities of ``classes_[0]`` and ``classes_[1]``, shape (n, 2)."""
+        check_is_fitted(self)
+        return platt_proba(self.decision_function(X), self.platt_)
+
+    @available_if(_has_platt)
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Logarithm of :meth:`predict_proba`."""
+        check_is_fitted(self)
+        return platt_log_proba(self.decision_function(X), self.platt_)

@@ -1,11 +1,11 @@
 """GkmSVM: the gapped k-mer SVM (gkm-SVM / LS-GKM) as a scikit-learn classifier.
 
 Training computes the normalised gkm Gram matrix
-(:func:`enhancer_sk.models.svm._gkm_kernel.gkm_kernel`) and fits
+(:meth:`enhancer_sk.models.svm._gkm_kernel.GkmKernel.gram`) and fits
 ``sklearn.svm.SVC(kernel="precomputed")`` on it.  Prediction never compares a
 sequence with the support vectors: the fitted model is folded into a table of
 the decision contribution of each of the ``4**l`` l-mers
-(:func:`enhancer_sk.models.svm._gkm_kernel.lmer_table`, a one-off build of about a second
+(:meth:`enhancer_sk.models.svm._gkm_kernel.GkmKernel.lmer_table`, a one-off build of about a second
 for l = 11), and a sequence's decision value is the sum of the table over its
 l-mers divided by its norm, plus the intercept.
 """
@@ -13,13 +13,14 @@ l-mers divided by its norm, plus the intercept.
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import SVC
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ..._validation import check_training_labels, validate_params
@@ -36,12 +37,13 @@ from ._gkm_kernel import (
     _table_from_windows,
     _table_scores_nb,
 )
-from ._platt import platt_log_proba, platt_proba, platt_scaling
+from ._platt import PlattClassifierMixin, platt_scaling
 
 __all__ = ["GkmSVM"]
 
 
-class GkmSVM(ClassifierMixin, BaseEstimator):
+@dataclass(eq=False, repr=False)
+class GkmSVM(PlattClassifierMixin, ClassifierMixin, BaseEstimator):
     """Gapped k-mer SVM classifier (Ghandi et al. 2014; LS-GKM, Lee 2016).
 
     Parameters
@@ -115,7 +117,7 @@ class GkmSVM(ClassifierMixin, BaseEstimator):
     (3,)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "l": [Interval(numbers.Integral, 1, MAX_TABLE_L, closed="both")],
         "k": [Interval(numbers.Integral, 1, MAX_TABLE_L, closed="both")],
         "d": [Interval(numbers.Integral, 0, MAX_TABLE_L, closed="both")],
@@ -132,37 +134,21 @@ class GkmSVM(ClassifierMixin, BaseEstimator):
     }
 
     #: Fitted attributes a model file does not store (rebuilt by :meth:`_check_loaded_state`).
-    _derived_attributes = ("table_",)
+    _derived_attributes: ClassVar[tuple] = ("table_",)
 
-    def __init__(
-        self,
-        l: int = 11,
-        k: int = 7,
-        d: int = 3,
-        kernel: str = "gkm_esttrunc",
-        canonical_kmers: bool = True,
-        C: float = 1.0,
-        class_weight=None,
-        tol: float = 1e-3,
-        probability: bool = False,
-        cache_size: float = 500,
-        threads: int | None = None,
-        random_state=None,
-        verbose: bool = False,
-    ):
-        self.l = l
-        self.k = k
-        self.d = d
-        self.kernel = kernel
-        self.canonical_kmers = canonical_kmers
-        self.C = C
-        self.class_weight = class_weight
-        self.tol = tol
-        self.probability = probability
-        self.cache_size = cache_size
-        self.threads = threads
-        self.random_state = random_state
-        self.verbose = verbose
+    l: int = 11
+    k: int = 7
+    d: int = 3
+    kernel: str = "gkm_esttrunc"
+    canonical_kmers: bool = True
+    C: float = 1.0
+    class_weight: object = None
+    tol: float = 1e-3
+    probability: bool = False
+    cache_size: float = 500
+    threads: int | None = None
+    random_state: object = None
+    verbose: bool = False
 
     # ------------------------------------------------------------------ helpers
 
@@ -296,25 +282,6 @@ class GkmSVM(ClassifierMixin, BaseEstimator):
             raw = _table_scores_nb(w.fwd, w.start, w.count, self.table_)
         scores = np.divide(raw, norms, out=np.zeros_like(raw), where=norms > 0)
         return scores + self.intercept_
-
-    def predict(self, X: SequencesLike) -> np.ndarray:
-        """Labels from ``classes_`` (``classes_[1]`` where the decision value is positive)."""
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
-
-    def _has_probability(self) -> bool:
-        if hasattr(self, "table_"):
-            return hasattr(self, "platt_")
-        return bool(self.probability)
-
-    @available_if(_has_probability)
-    def predict_proba(self, X: SequencesLike) -> np.ndarray:
-        """Platt-scaled probabilities, columns in the order of ``classes_`` (needs ``probability=True``)."""
-        return platt_proba(self.decision_function(X), self.platt_)
-
-    @available_if(_has_probability)
-    def predict_log_proba(self, X: SequencesLike) -> np.ndarray:
-        """Logarithm of :meth:`predict_proba`."""
-        return platt_log_proba(self.decision_function(X), self.platt_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -25,6 +25,8 @@ intercept, the two Platt parameters), so a model can be stored without pickle.
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,7 +37,6 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.svm import SVC, LinearSVC
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
@@ -43,7 +44,7 @@ from ..._validation import check_training_labels, validate_params
 from ...exceptions import SingleClassError
 from ...sequence.codes import is_sequence_path
 from ...sequence.encoders import KmerSpectrum
-from ._platt import platt_log_proba, platt_proba, platt_scaling
+from ._platt import PlattClassifierMixin, platt_scaling
 
 __all__ = ["KmerSVM"]
 
@@ -88,7 +89,8 @@ def _check_binary_labels(y, n_samples: int) -> np.ndarray:
     return check_training_labels(y, n_samples=n_samples)
 
 
-class KmerSVM(ClassifierMixin, BaseEstimator):
+@dataclass(eq=False, repr=False)
+class KmerSVM(PlattClassifierMixin, ClassifierMixin, BaseEstimator):
     """Binary SVM on (canonical) k-mer spectrum features of DNA sequences.
 
     Parameters
@@ -172,7 +174,7 @@ class KmerSVM(ClassifierMixin, BaseEstimator):
     ['enh']
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "k": "no_validation",  # an int or a (k_min, k_max) pair: checked by KmerSpectrum._ks
         "canonical_kmers": ["boolean"],
         "norm": [StrOptions({"l1", "l2"}), None],
@@ -190,39 +192,21 @@ class KmerSVM(ClassifierMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(
-        self,
-        k=6,
-        canonical_kmers: bool = True,
-        norm: str | None = "l2",
-        svm: str = "svc",
-        kernel: str = "rbf",
-        C: float = 1.0,
-        gamma="scale",
-        degree: int = 3,
-        coef0: float = 0.0,
-        class_weight=None,
-        probability: bool = True,
-        probability_cv: int = 5,
-        tol: float = 1e-3,
-        max_iter: int = -1,
-        random_state=None,
-    ):
-        self.k = k
-        self.canonical_kmers = canonical_kmers
-        self.norm = norm
-        self.svm = svm
-        self.kernel = kernel
-        self.C = C
-        self.gamma = gamma
-        self.degree = degree
-        self.coef0 = coef0
-        self.class_weight = class_weight
-        self.probability = probability
-        self.probability_cv = probability_cv
-        self.tol = tol
-        self.max_iter = max_iter
-        self.random_state = random_state
+    k: object = 6
+    canonical_kmers: bool = True
+    norm: str | None = "l2"
+    svm: str = "svc"
+    kernel: str = "rbf"
+    C: float = 1.0
+    gamma: object = "scale"
+    degree: int = 3
+    coef0: float = 0.0
+    class_weight: object = None
+    probability: bool = True
+    probability_cv: int = 5
+    tol: float = 1e-3
+    max_iter: int = -1
+    random_state: object = None
 
     # -- features ------------------------------------------------------------------------
     def _spectrum(self) -> KmerSpectrum:
@@ -372,28 +356,6 @@ class KmerSVM(ClassifierMixin, BaseEstimator):
         """Signed distance to the margin; > 0 means ``classes_[1]``. Shape (n,)."""
         check_is_fitted(self)
         return self._decision(self._features(X, reset=False))
-
-    def predict(self, X) -> np.ndarray:
-        """Labels from ``classes_`` (sign of the decision function)."""
-        decision = self.decision_function(X)
-        return self.classes_[(decision > 0).astype(int)]
-
-    def _has_proba(self) -> bool:
-        if hasattr(self, "classes_"):
-            return hasattr(self, "platt_")
-        return bool(self.probability)
-
-    @available_if(_has_proba)
-    def predict_proba(self, X) -> np.ndarray:
-        """Platt-scaled probabilities of ``classes_[0]`` and ``classes_[1]``, shape (n, 2)."""
-        check_is_fitted(self)
-        return platt_proba(self.decision_function(X), self.platt_)
-
-    @available_if(_has_proba)
-    def predict_log_proba(self, X) -> np.ndarray:
-        """Logarithm of :meth:`predict_proba`."""
-        check_is_fitted(self)
-        return platt_log_proba(self.decision_function(X), self.platt_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
