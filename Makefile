@@ -1,7 +1,8 @@
 # Two entry points: `make demo` (install + run the main job on the embedded default)
 # and `make test` (install + lint + the whole test suite + the Galaxy tool tests in a
 # real Galaxy server). Both create or reuse .venv; `make pytest` and `make galaxy-test`
-# run one part.
+# run one part, `make test-fast` the quick lane (lint + the tests that need neither the
+# real data nor Galaxy and are not marked slow).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ BIN := $(VENV)/bin
 ENHANCER_SK_DATA ?= $(shell [ -d ../shared/data ] && cd ../shared/data && pwd)
 export ENHANCER_SK_DATA
 
-.PHONY: demo test pytest galaxy-test lint install clean
+.PHONY: demo test test-fast pytest galaxy-test lint install clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,10 @@ galaxy-test: $(BIN)/.installed
 	TOOLS_VENV=$(VENV) galaxy_tools/run_tests.sh
 
 test: pytest galaxy-test
+
+# no real data (ENHANCER_SK_DATA emptied: the data tests skip), no Galaxy, no slow tests
+test-fast: lint
+	ENHANCER_SK_DATA= GALAXY_SLOTS=1 $(BIN)/pytest -n 2 --dist loadfile --timeout 600 -m "not slow and not data"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .gx-ci

@@ -1,4 +1,4 @@
-"""Shared fixtures: the benchmark data home and small generated inputs."""
+"""Shared fixtures: the benchmark data home (every test using it is marked ``data``)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,16 @@ def data_path(data_home):
         return path
 
     return get
+
+
+#: the fixtures that give the real data: a test using one (directly or through another fixture) needs it;
+#: a test that reads ENHANCER_SK_DATA itself takes ``data_home`` too (it skips without the data)
+DATA_FIXTURES = frozenset({"data_home", "data_path"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects on the markers
+def pytest_collection_modifyitems(config, items):
+    """Mark ``data`` every test that uses the real data, so that no such test can go unmarked."""
+    for item in items:
+        if DATA_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.data)

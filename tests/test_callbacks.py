@@ -7,7 +7,7 @@ import pytest
 import torch
 from sklearn.base import clone
 from skorch.callbacks import LRScheduler
-from tiny_lstmatt import tiny
+from tiny import tiny_lstmatt
 
 from enhancer_sk import load, save
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
@@ -21,16 +21,16 @@ def data():
 
 def test_same_rates_and_model_as_torch_cosine_annealing(data):
     X, y = data
-    ours = tiny(train_split=None, max_epochs=3, callbacks=[("lr", CosineAnnealing())]).fit(X, y)
+    ours = tiny_lstmatt(train_split=None, max_epochs=3, callbacks=[("lr", CosineAnnealing())]).fit(X, y)
     torch_policy = LRScheduler(policy=torch.optim.lr_scheduler.CosineAnnealingLR, T_max=3)
-    theirs = tiny(train_split=None, max_epochs=3, callbacks=[("lr", torch_policy)]).fit(X, y)
+    theirs = tiny_lstmatt(train_split=None, max_epochs=3, callbacks=[("lr", torch_policy)]).fit(X, y)
     assert ours.history[:, "event_lr"] == theirs.history[:, "event_lr"]
     np.testing.assert_array_equal(ours.predict_proba(X), theirs.predict_proba(X))
 
 
 def test_schedule_follows_max_epochs(data):
     X, y = data
-    clf = tiny(train_split=None, max_epochs=2, callbacks=[("lr", CosineAnnealing(eta_min=1e-4))])
+    clf = tiny_lstmatt(train_split=None, max_epochs=2, callbacks=[("lr", CosineAnnealing(eta_min=1e-4))])
     clf.set_params(max_epochs=5).fit(X, y)
     expected = [1e-4 + (1e-2 - 1e-4) * (1 + math.cos(math.pi * e / 5)) / 2 for e in range(5)]
     np.testing.assert_allclose(clf.history[:, "event_lr"], expected, rtol=1e-12)
@@ -44,12 +44,12 @@ def test_schedule_follows_max_epochs(data):
 def test_invalid_eta_min(data, bad):
     X, y = data
     with pytest.raises(ValueError, match="eta_min must be a number >= 0"):
-        tiny(train_split=None, max_epochs=1, callbacks=[("lr", CosineAnnealing(eta_min=bad))]).fit(X, y)
+        tiny_lstmatt(train_split=None, max_epochs=1, callbacks=[("lr", CosineAnnealing(eta_min=bad))]).fit(X, y)
 
 
 def test_model_file_round_trip(data, tmp_path):
     X, y = data
-    clf = tiny(train_split=None, max_epochs=2, callbacks=[("lr", CosineAnnealing(eta_min=1e-5))]).fit(X, y)
+    clf = tiny_lstmatt(train_split=None, max_epochs=2, callbacks=[("lr", CosineAnnealing(eta_min=1e-5))]).fit(X, y)
     save(clf, tmp_path / "m.safetensors")
     loaded = load(tmp_path / "m.safetensors")
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))

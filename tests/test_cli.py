@@ -18,6 +18,7 @@ def test_version(capsys):
     assert __version__ in capsys.readouterr().out
 
 
+@pytest.mark.slow  # ~8 s alone: the whole demo (training and cross-validating its models)
 def test_demo_small(capsys):
     assert main(["demo", "--n-samples", "120", "--folds", "3", "--seed", "1", "--threads", "1"]) == 0
     out, err = capsys.readouterr()

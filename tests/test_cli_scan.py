@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tiny import tiny_kmer
 
 from enhancer_sk.cli import main
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.genomics.scanning import scan
 from enhancer_sk.io.fasta import write_fasta
 from enhancer_sk.model_files._persist import save
-from enhancer_sk.models.svm.kmer import KmerSVM
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
     d = tmp_path_factory.mktemp("scan_cli")
     X, y = make_synthetic_enhancers(80, (60, 100), random_state=0)
-    model = KmerSVM(k=3, random_state=0).fit(X, y)
+    model = tiny_kmer().fit(X, y)
     save(model, d / "kmer.eskm")
     rng = np.random.default_rng(0)
     chroms = {"chr1": "".join(rng.choice(list("ACGT"), 1500)), "chr2": "".join(rng.choice(list("ACGT"), 420))}

@@ -8,6 +8,7 @@ import shutil
 
 import numpy as np
 import pytest
+from tiny import tiny_two_layer
 
 from enhancer_sk.cli import main
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
@@ -344,7 +345,7 @@ def test_predict_table_with_the_models_own_decision(data):
 
     _, X, y = read_class_fastas({"strong": data / "strong.fa", "weak": data / "weak.fa", "non": data / "non.fa"})
     _, Q = read_fasta(data / "query.fa")
-    two = TwoLayerEnhancerClassifier(KmerSVM(k=3, random_state=0)).fit(X, y)
+    two = tiny_two_layer().fit(X, y)
     columns, values = predict_table(two, Q, threshold=None)
     assert columns == ["p_enhancer", "p_strong", "label"]
     assert values["label"].tolist() == two.predict(Q).tolist()

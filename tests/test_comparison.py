@@ -11,6 +11,7 @@ from scipy.stats import wilcoxon
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict, cross_validate
 from sklearn.pipeline import make_pipeline
+from tiny import tiny_kmer
 
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.evaluation.comparison import ModelComparison, compare_models, holm_correction, paired_wilcoxon
@@ -25,7 +26,7 @@ N_SPLITS = 4
 
 def _models():
     return {
-        "kmer": KmerSVM(k=3, random_state=0),
+        "kmer": tiny_kmer(),
         "gc": make_pipeline(GCContent(), LogisticRegression()),
     }
 

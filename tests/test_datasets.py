@@ -13,7 +13,6 @@ from enhancer_sk.datasets.ienhancer2l import IENHANCER2L_FILES, fetch_ienhancer2
 from enhancer_sk.io.fasta import read_fasta
 
 
-@pytest.mark.data
 @pytest.mark.parametrize(
     "layer, split, n, n_pos",
     [(1, "train", 2968, 1484), (1, "test", 400, 200), (2, "train", 1484, 742), (2, "test", 200, 100)],
@@ -25,7 +24,6 @@ def test_ienhancer2l_counts(data_home, data_path, layer, split, n, n_pos):
     assert {len(s) for s in X} == {200}
 
 
-@pytest.mark.data
 def test_ienhancer2l_drop_duplicates(data_home, data_path):
     data_path("ienhancer2l")
     X, y = load_ienhancer2l(1, "train", data_home=data_home, drop_test_duplicates=True)
@@ -36,7 +34,6 @@ def test_ienhancer2l_drop_duplicates(data_home, data_path):
     assert len(X2) == 1384 and int(y2.sum()) == 642
 
 
-@pytest.mark.data
 def test_ienhancer2l_env_var(data_home, data_path, monkeypatch):
     data_path("ienhancer2l")
     monkeypatch.setenv("ENHANCER_SK_DATA", str(data_home))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from estimator_checks import network_expected_failed_checks
 from scipy.special import expit
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GroupKFold, cross_val_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from tiny import CHECKS_DEEPENHANCER, tiny_deepenhancer
 
 from enhancer_sk import load, save
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
@@ -24,15 +26,6 @@ from enhancer_sk.models.nn.deepenhancer import (
 from enhancer_sk.sequence.alphabet import reverse_complement
 from enhancer_sk.sequence.windows import SlidingWindows
 
-SMALL = dict(module__n_kernels_1=8, module__n_kernels_2=4, module__n_kernels_3=4, module__n_hidden_1=16,
-             module__n_hidden_2=8)
-
-
-def tiny(**kwargs) -> DeepEnhancerCNN:
-    params = dict(window=40, stride=10, max_epochs=2, lr=1e-3, batch_size=32, random_state=0, threads=1, **SMALL)
-    params.update(kwargs)
-    return DeepEnhancerCNN(**params)
-
 
 @pytest.fixture(scope="module")
 def data():
@@ -44,7 +37,7 @@ def data():
 @pytest.fixture(scope="module")
 def fitted(data):
     X, y = data
-    return tiny(max_epochs=3).fit(X, y)
+    return tiny_deepenhancer(max_epochs=3).fit(X, y)
 
 
 # ----------------------------------------------------------------------------- architectures
@@ -106,7 +99,7 @@ def test_architecture_errors():
     with pytest.raises(ValueError, match="too short"):
         DeepEnhancerNet("6conv3pool", window=30)
     with pytest.raises(ValueError, match="unknown architecture"):
-        tiny(architecture="resnet").fit(["ACGT" * 10, "TTGA" * 10], [0, 1])
+        tiny_deepenhancer(architecture="resnet").fit(["ACGT" * 10, "TTGA" * 10], [0, 1])
 
 
 @pytest.mark.parametrize("architecture", sorted(ARCHITECTURES))
@@ -125,7 +118,7 @@ def test_every_architecture_fits_and_predicts_with_default_sizes(architecture):
 
 def test_fit_trains_on_every_window_and_validates_on_held_out_sequences(data):
     X, y = data
-    clf = tiny(max_epochs=1).fit(X, y)
+    clf = tiny_deepenhancer(max_epochs=1).fit(X, y)
     windows = SlidingWindows(X, 40, 10)
     epoch = clf.history[-1]
     n_train = sum(b.get("train_batch_size", 0) for b in epoch["batches"])
@@ -137,7 +130,7 @@ def test_fit_trains_on_every_window_and_validates_on_held_out_sequences(data):
 
 def test_learning_rate_decays_every_epoch(data):
     X, y = data
-    clf = tiny(max_epochs=3, lr=1e-3, lr_decay=0.5, patience=None).fit(X, y)
+    clf = tiny_deepenhancer(max_epochs=3, lr=1e-3, lr_decay=0.5, patience=None).fit(X, y)
     assert clf.history[:, "event_lr"] == pytest.approx([1e-3, 5e-4, 2.5e-4])
     assert clf.optimizer_.param_groups[0]["lr"] == pytest.approx(1.25e-4)
 
@@ -161,8 +154,8 @@ def test_group_valid_split_keeps_sequences_whole():
 
 def test_cross_validation_by_sequence(data):
     X, y = data
-    scores = cross_val_score(tiny(max_epochs=1), X, y, cv=GroupKFold(2), groups=np.arange(len(X)) % 7,
-                             scoring="roc_auc")
+    scores = cross_val_score(tiny_deepenhancer(max_epochs=1), X, y, cv=GroupKFold(2),
+                             groups=np.arange(len(X)) % 7, scoring="roc_auc")
     assert scores.shape == (2,) and np.isfinite(scores).all()
 
 
@@ -193,8 +186,8 @@ def test_shared_convolution_scores_equal_window_by_window_scores(architecture):
     rng = np.random.default_rng(0)
     seqs = ["".join(rng.choice(list("ACGT"), n)) for n in (20, 57, 79, 80, 81, 150, 333)]
     for stride, rc, cap in ((1, False, None), (2, True, None), (3, False, None), (1, False, 3)):
-        clf = tiny(architecture=architecture, window=80, stride=stride, average_strands=rc,
-                   max_windows_per_sequence=cap, iterator_valid__batch_size=50)
+        clf = tiny_deepenhancer(architecture=architecture, window=80, stride=stride, average_strands=rc,
+                                max_windows_per_sequence=cap, iterator_valid__batch_size=50)
         torch.manual_seed(stride)
         clf.initialize()
         for m in clf.module_.modules():  # non-trivial batch-norm statistics
@@ -208,7 +201,7 @@ def test_shared_convolution_scores_equal_window_by_window_scores(architecture):
         np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-6)
         np.testing.assert_array_equal(seq, windows.groups())
     # windows far apart (capped): given window by window, memory bounded by the batch
-    sparse = tiny(window=80, stride=1, max_windows_per_sequence=2)
+    sparse = tiny_deepenhancer(window=80, stride=1, max_windows_per_sequence=2)
     (x, segment, _, seq), = sparse._shared_batches(sparse._windows(["A" * 5000]))
     assert segment is None and x.shape == (2, 4, 80) and seq.tolist() == [0, 0]
     with pytest.raises(RuntimeError, match="evaluation mode"):
@@ -238,13 +231,13 @@ def test_inputs_fasta_one_hot_and_unfitted(fitted, data, tmp_path):
     same = [s[:30] for s in X[:4]]
     np.testing.assert_allclose(fitted.predict_proba(one_hot_encode(same)), fitted.predict_proba(same))
     with pytest.raises(NotFittedError):
-        tiny().predict_proba(X[:2])
+        tiny_deepenhancer().predict_proba(X[:2])
 
 
 def test_random_state_reproducible_and_clone(data):
     X, y = data
-    a = tiny(max_epochs=1).fit(X, y).predict_proba(X)
-    model = tiny(max_epochs=1)
+    a = tiny_deepenhancer(max_epochs=1).fit(X, y).predict_proba(X)
+    model = tiny_deepenhancer(max_epochs=1)
     b = clone(model).fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(a, b)
     params = model.get_params()
@@ -255,7 +248,7 @@ def test_random_state_reproducible_and_clone(data):
 
 def test_partial_fit_continues_training(data):
     X, y = data
-    clf = tiny(max_epochs=1).fit(X, y)
+    clf = tiny_deepenhancer(max_epochs=1).fit(X, y)
     before = clf.module_.first_conv.weight.detach().clone()
     clf.partial_fit(X, y)
     assert len(clf.history) == 2
@@ -274,16 +267,17 @@ def _state(model):
 def test_fine_tuning_starts_from_pretrained_weights(fitted, data, tmp_path):
     X, y = data
     pre = _state(fitted)
-    start = tiny(init_from=fitted, max_epochs=0).fit(X, y)  # no epoch: the copied weights as they are
+    start = tiny_deepenhancer(init_from=fitted, max_epochs=0).fit(X, y)  # no epoch: the copied weights as they are
     for k, v in _state(start).items():
         assert torch.equal(v, pre[k]), k
-    tuned = tiny(init_from=fitted, freeze_conv=True, lr=1e-4, max_epochs=2, random_state=5).fit(X[::-1], y[::-1])
+    tuned = tiny_deepenhancer(init_from=fitted, freeze_conv=True, lr=1e-4, max_epochs=2,
+                              random_state=5).fit(X[::-1], y[::-1])
     after = _state(tuned)
     conv_keys = [k for k in pre if k.startswith("conv.")]
     dense_keys = [k for k in pre if k.startswith("dense.")]
     assert all(torch.equal(after[k], pre[k]) for k in conv_keys)  # frozen, BN statistics included
     assert any(not torch.equal(after[k], pre[k]) for k in dense_keys)
-    free = tiny(init_from=fitted, max_epochs=1, random_state=5).fit(X, y)
+    free = tiny_deepenhancer(init_from=fitted, max_epochs=1, random_state=5).fit(X, y)
     assert any(not torch.equal(_state(free)[k], pre[k]) for k in conv_keys)
     # the pre-trained model is left alone and survives cloning
     assert all(torch.equal(v, pre[k]) for k, v in _state(fitted).items())
@@ -291,10 +285,10 @@ def test_fine_tuning_starts_from_pretrained_weights(fitted, data, tmp_path):
     # from a model file
     path = tmp_path / "pre.safetensors"
     save(fitted, path)
-    from_file = tiny(init_from=str(path), max_epochs=0).fit(X, y)
+    from_file = tiny_deepenhancer(init_from=str(path), max_epochs=0).fit(X, y)
     assert all(torch.equal(v, pre[k]) for k, v in _state(from_file).items())
     with pytest.raises(ValueError, match="different network"):
-        tiny(init_from=fitted, architecture="4conv2pool", max_epochs=0).fit(X, y)
+        tiny_deepenhancer(init_from=fitted, architecture="4conv2pool", max_epochs=0).fit(X, y)
 
 
 def test_model_file_round_trip(fitted, data, tmp_path):
@@ -314,51 +308,13 @@ def test_model_file_round_trip(fitted, data, tmp_path):
 
     save(KmerSVM(k=2, probability=False).fit(X, np.arange(len(X)) % 2), tmp_path / "k.eskm")
     with pytest.raises(ModelFileError, match="not a DeepEnhancerCNN"):
-        tiny(init_from=str(tmp_path / "k.eskm"), max_epochs=0).fit(X, np.arange(len(X)) % 2)
+        tiny_deepenhancer(init_from=str(tmp_path / "k.eskm"), max_epochs=0).fit(X, np.arange(len(X)) % 2)
 
 
 # ----------------------------------------------------------------------------- sklearn checks
 
-_NUMERIC = (
-    "the network takes DNA (strings / FASTA) or one-hot arrays (n, 4, length); the check feeds "
-    "arbitrary real-valued 2-D features, which are rejected"
-)
-_SKORCH_INIT = (
-    "skorch's NeuralNet.__init__ sets history_, initialized_, virtual_params_ and stores routed "
-    "**kwargs (module__*, iterator_train__*) as attributes"
-)
-_SKORCH_SET_PARAMS = (
-    "skorch's get_params lists its private _params_to_validate set; the check sets it to a float"
-)
-
-
-def _expected_failed_checks(estimator) -> dict[str, str]:
-    numeric = (
-        "check_fit_score_takes_y", "check_estimators_overwrite_params", "check_dont_overwrite_parameters",
-        "check_estimators_fit_returns_self", "check_readonly_memmap_input", "check_n_features_in_after_fitting",
-        "check_positive_only_tag_during_fit", "check_estimators_dtypes", "check_complex_data",
-        "check_dtype_object", "check_estimators_empty_data_messages", "check_pipeline_consistency",
-        "check_estimators_nan_inf", "check_estimator_sparse_tag", "check_estimator_sparse_array",
-        "check_estimator_sparse_matrix", "check_estimators_pickle", "check_f_contiguous_array_estimator",
-        "check_classifier_data_not_an_array", "check_classifiers_one_label",
-        "check_classifiers_one_label_sample_weights", "check_classifiers_classes",
-        "check_estimators_partial_fit_n_features", "check_classifiers_train",
-        "check_classifiers_regression_target", "check_supervised_y_2d", "check_decision_proba_consistency",
-        "check_methods_sample_order_invariance", "check_methods_subset_invariance", "check_fit2d_1sample",
-        "check_fit2d_1feature", "check_dict_unchanged", "check_fit_idempotent", "check_fit_check_is_fitted",
-        "check_n_features_in", "check_fit2d_predict1d", "check_requires_y_none",
-    )
-    failed = {name: _NUMERIC for name in numeric}
-    failed["check_no_attributes_set_in_init"] = _SKORCH_INIT
-    failed["check_set_params"] = _SKORCH_SET_PARAMS
-    return failed
-
-
 @parametrize_with_checks(
-    [DeepEnhancerCNN("4conv", window=4, stride=1, max_epochs=1, module__n_kernels_1=2, module__kernel_width_1=1,
-                     module__n_kernels_2=2, module__kernel_width_2=1, module__n_hidden_1=4, module__n_hidden_2=4,
-                     threads=1, random_state=0)],
-    expected_failed_checks=_expected_failed_checks,
+    [tiny_deepenhancer(**CHECKS_DEEPENHANCER)], expected_failed_checks=network_expected_failed_checks
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)

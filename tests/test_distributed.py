@@ -11,12 +11,12 @@ pytest.importorskip("distributed", reason="dask.distributed is not installed (ex
 import joblib  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score  # noqa: E402
+from tiny import SCAN_CNN, tiny_deepenhancer, tiny_kmer  # noqa: E402
 
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers  # noqa: E402
 from enhancer_sk.genomics.distributed import connect, joblib_on_dask, map_in_order  # noqa: E402
 from enhancer_sk.genomics.scanning import scan  # noqa: E402
 from enhancer_sk.io.fasta import write_fasta  # noqa: E402
-from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN  # noqa: E402
 from enhancer_sk.models.svm.kmer import KmerSVM  # noqa: E402
 
 
@@ -38,11 +38,10 @@ def data():
     return make_synthetic_enhancers(90, (60, 100), random_state=1)
 
 
+@pytest.mark.slow  # ~10 s alone: the same scan on the Dask cluster and locally
 def test_scan_on_dask_equals_the_local_scan(tmp_path, cluster, client, data):
     X, y = data
-    model = DeepEnhancerCNN(window=64, max_epochs=1, lr=1e-3, random_state=0, threads=1, train_split=None,
-                            module__n_kernels_1=8, module__n_kernels_2=4, module__n_hidden_1=16,
-                            module__n_hidden_2=8).fit(X, y)
+    model = tiny_deepenhancer(**SCAN_CNN).fit(X, y)
     rng = np.random.default_rng(0)
     seqs = ["".join(rng.choice(list("ACGTN"), n, p=[0.24, 0.24, 0.24, 0.24, 0.04])) for n in (3000, 50, 1234)]
     fasta = tmp_path / "g.fa"
@@ -76,9 +75,9 @@ def _describe(shared, codes, starts):
 def test_cross_validation_and_grid_search_on_dask_equal_local(client, data):
     X, y = data
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
-    local = cross_val_score(KmerSVM(k=3, random_state=0), X, y, cv=cv, scoring="roc_auc", n_jobs=1)
+    local = cross_val_score(tiny_kmer(), X, y, cv=cv, scoring="roc_auc", n_jobs=1)
     with joblib.parallel_config(backend="dask"):
-        remote = cross_val_score(KmerSVM(k=3, random_state=0), X, y, cv=cv, scoring="roc_auc", n_jobs=-1)
+        remote = cross_val_score(tiny_kmer(), X, y, cv=cv, scoring="roc_auc", n_jobs=-1)
     np.testing.assert_array_equal(remote, local)
 
     grid = {"k": [2, 3], "C": [0.5, 2.0]}
@@ -93,10 +92,10 @@ def test_cross_validation_and_grid_search_on_dask_equal_local(client, data):
 def test_joblib_on_dask_with_a_scheduler_address(cluster, data):
     X, y = data
     cv = StratifiedKFold(2, shuffle=True, random_state=0)
-    local = cross_val_score(KmerSVM(k=2, random_state=0), X, y, cv=cv, n_jobs=1)
+    local = cross_val_score(tiny_kmer(k=2), X, y, cv=cv, n_jobs=1)
     with joblib_on_dask(cluster.scheduler_address) as connected:
         assert connected.scheduler.address == cluster.scheduler_address
-        remote = cross_val_score(KmerSVM(k=2, random_state=0), X, y, cv=cv, n_jobs=-1)
+        remote = cross_val_score(tiny_kmer(k=2), X, y, cv=cv, n_jobs=-1)
     np.testing.assert_array_equal(remote, local)
     with pytest.raises(ValueError, match="cannot reach a Dask scheduler"):
         connect("tcp://127.0.0.1:9", timeout=1)

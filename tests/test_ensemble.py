@@ -10,7 +10,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from tiny_lstmatt import tiny
+from tiny import tiny_ensemble, tiny_lstmatt
 
 from enhancer_sk import SeedEnsembleClassifier, load, make_synthetic_enhancers, save
 from enhancer_sk.sequence.codes import as_sequences as load_sequences
@@ -29,9 +29,9 @@ def sgd(**params):
 
 def test_members_are_the_single_nets_of_consecutive_seeds(data):
     X, y = data
-    ens = SeedEnsembleClassifier(tiny(random_state=5), n_estimators=3, verbose=0).fit(X, y)
+    ens = tiny_ensemble(tiny_lstmatt(random_state=5), n_estimators=3).fit(X, y)
     assert ens.seeds_ == [5, 6, 7]
-    singles = [tiny(random_state=s).fit(X, y).predict_proba(X).astype(np.float64) for s in (5, 6, 7)]
+    singles = [tiny_lstmatt(random_state=s).fit(X, y).predict_proba(X).astype(np.float64) for s in (5, 6, 7)]
     np.testing.assert_array_equal(ens.predict_proba(X), (singles[0] + singles[1] + singles[2]) / 3)
     assert [m.random_state for m in ens.estimators_] == [5, 6, 7]
     assert len({id(m.module_) for m in ens.estimators_}) == 3
@@ -41,7 +41,7 @@ def test_members_are_the_single_nets_of_consecutive_seeds(data):
 
 def test_predict_and_decision_function_follow_the_mean_probability(data):
     X, y = data
-    ens = SeedEnsembleClassifier(tiny(), n_estimators=2, verbose=0).fit(X, y)
+    ens = tiny_ensemble().fit(X, y)
     assert ens.classes_.tolist() == ["background", "enhancer"]
     proba = ens.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
@@ -105,7 +105,7 @@ def test_verbose_names_each_member(capsys):
 
 def test_clone_grid_search_cross_val_score(data):
     X, y = data
-    ens = SeedEnsembleClassifier(tiny(), n_estimators=2, verbose=0)
+    ens = tiny_ensemble()
     assert clone(ens).get_params()["estimator__module__lstm_units"] == 4
     grid = GridSearchCV(ens, {"estimator__module__lstm_units": [2, 4]}, cv=2, scoring="roc_auc").fit(X, y)
     assert grid.best_params_["estimator__module__lstm_units"] in (2, 4)
@@ -115,7 +115,7 @@ def test_clone_grid_search_cross_val_score(data):
 
 def test_model_file_round_trip(tmp_path, data):
     X, y = data
-    ens = SeedEnsembleClassifier(tiny(), n_estimators=2, verbose=0).fit(X, y)
+    ens = tiny_ensemble().fit(X, y)
     save(ens, tmp_path / "ens.eskm")
     back = load(tmp_path / "ens.eskm")
     assert type(back) is SeedEnsembleClassifier and back.seeds_ == ens.seeds_

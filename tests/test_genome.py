@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tiny import tiny_deepenhancer
 
 from enhancer_sk.exceptions import (
     BedFormatError,
@@ -21,7 +22,6 @@ from enhancer_sk.exceptions import (
 )
 from enhancer_sk.io.fasta import write_fasta
 from enhancer_sk.io.genome import BedRegions, ReferenceGenome, RegionWarning, fetch_regions, read_bed
-from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN
 from enhancer_sk.sequence.alphabet import reverse_complement
 from enhancer_sk.sequence.encoders import one_hot_encode
 from enhancer_sk.sequence.windows import SlidingWindows
@@ -382,9 +382,8 @@ def test_deepenhancer_trains_on_real_flanks(genome, tmp_path):
     at_end = np.isin(ids, ["near_start", "near_end", "short_chrom"])
     lengths = np.array([len(s) for s in X])
     assert (lengths[~at_end] == window).all() and (lengths[at_end] < window).all()
-    model = DeepEnhancerCNN("4conv2pool", window=window, stride=stride, max_epochs=1, batch_size=16, lr=1e-3,
-                            random_state=0, threads=1, module__n_kernels_1=4, module__n_kernels_2=4,
-                            module__n_hidden_1=8, module__n_hidden_2=4)
+    model = tiny_deepenhancer(architecture="4conv2pool", window=window, stride=stride, max_epochs=1, batch_size=16,
+                              module__n_kernels_1=4, module__n_hidden_1=8, module__n_hidden_2=4)
     model.fit(X, np.array(labels))
     assert model.predict_proba(X).shape == (27, 2)
     # the windows the model trains on (encode: the same windows as fit)

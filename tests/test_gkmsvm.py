@@ -6,12 +6,13 @@ import pickle
 
 import numpy as np
 import pytest
-import sklearn.utils.estimator_checks as sk_checks
+from estimator_checks import DATA_FREE_CHECKS, run_data_free_check
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.svm import SVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from tiny import tiny_gkm
 
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.exceptions import SingleClassError
@@ -19,8 +20,6 @@ from enhancer_sk.io.fasta import write_fasta
 from enhancer_sk.models.svm._gkm_kernel import GkmKernel
 from enhancer_sk.models.svm._platt import platt_scaling
 from enhancer_sk.models.svm.gkm import GkmSVM
-
-SMALL = {"l": 6, "k": 4, "d": 2, "threads": 1}
 
 
 @pytest.fixture(scope="module")
@@ -39,34 +38,19 @@ def _expected_failed_checks(estimator) -> dict[str, str]:
     return {}
 
 
-@parametrize_with_checks([GkmSVM(**SMALL)], expected_failed_checks=_expected_failed_checks)
+@parametrize_with_checks([tiny_gkm()], expected_failed_checks=_expected_failed_checks)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
 
-#: scikit-learn checks that need no numeric data, run by name.
-DATA_FREE_CHECKS = [
-    "check_no_attributes_set_in_init",
-    "check_parameters_default_constructible",
-    "check_get_params_invariance",
-    "check_set_params",
-    "check_estimator_cloneable",
-    "check_estimator_repr",
-    "check_valid_tag_types",
-    "check_estimator_tags_renamed",
-    "check_mixin_order",
-    "check_do_not_raise_errors_in_init_or_set_params",
-]
-
-
 @pytest.mark.parametrize("check", DATA_FREE_CHECKS)
 def test_sklearn_data_free_checks(check):
-    getattr(sk_checks, check)("GkmSVM", GkmSVM(**SMALL))
+    run_data_free_check(check, tiny_gkm())
 
 
 def test_string_data_checks(synthetic):
     X, y = synthetic
-    est = GkmSVM(probability=True, random_state=0, **SMALL)
+    est = tiny_gkm(probability=True, random_state=0)
     with pytest.raises(NotFittedError):
         est.decision_function(X)
     first = est.fit(X, y).decision_function(X)
@@ -92,7 +76,7 @@ def test_string_data_checks(synthetic):
 
 def test_no_predict_proba_without_probability(synthetic):
     X, y = synthetic
-    est = GkmSVM(**SMALL).fit(X, y)
+    est = tiny_gkm().fit(X, y)
     assert not hasattr(est, "predict_proba")
     assert hasattr(GkmSVM(probability=True), "predict_proba")
 
@@ -114,7 +98,7 @@ def test_table_decision_equals_svc_on_kernel_rows(synthetic, kernel, rc):
 
 def test_build_table_restores_the_table(synthetic):
     X, y = synthetic
-    est = GkmSVM(**SMALL).fit(X, y)
+    est = tiny_gkm().fit(X, y)
     table = est.table_.copy()
     del est.table_
     np.testing.assert_array_equal(est.build_table(), table)
@@ -123,12 +107,12 @@ def test_build_table_restores_the_table(synthetic):
 def test_class_weight_and_sample_weight(synthetic):
     X, y = synthetic
     labels = np.where(y == 1, "enh", "bg")
-    plain = GkmSVM(**SMALL).fit(X, labels).decision_function(X)
-    weighted = GkmSVM(class_weight={"enh": 5.0}, **SMALL).fit(X, labels)
+    plain = tiny_gkm().fit(X, labels).decision_function(X)
+    weighted = tiny_gkm(class_weight={"enh": 5.0}).fit(X, labels)
     svc = SVC(kernel="precomputed", class_weight={1: 5.0}).fit(GkmKernel(l=6, k=4, d=2).gram(X), labels == "enh")
     np.testing.assert_allclose(weighted.decision_function(X), svc.decision_function(GkmKernel(l=6, k=4, d=2).gram(X)))
     assert not np.allclose(weighted.decision_function(X), plain)
-    sw = GkmSVM(**SMALL).fit(X, labels, sample_weight=np.where(labels == "enh", 5.0, 1.0))
+    sw = tiny_gkm().fit(X, labels, sample_weight=np.where(labels == "enh", 5.0, 1.0))
     np.testing.assert_allclose(sw.decision_function(X), weighted.decision_function(X), atol=1e-6)
 
 
@@ -152,11 +136,11 @@ def test_platt_scaling_fits_a_known_sigmoid():
 def test_arbitrary_binary_labels(synthetic, labels):
     X, y = synthetic
     ly = labels[y]
-    est = GkmSVM(**SMALL).fit(X, ly)
+    est = tiny_gkm().fit(X, ly)
     np.testing.assert_array_equal(est.classes_, np.unique(ly))
     decision = est.decision_function(X)
     np.testing.assert_array_equal(est.predict(X), est.classes_[(decision > 0).astype(int)])
-    reference = GkmSVM(**SMALL).fit(X, y).decision_function(X)
+    reference = tiny_gkm().fit(X, y).decision_function(X)
     sign = 1.0 if np.unique(ly)[1] == labels[1] else -1.0
     # swapping the classes swaps libsvm's roles: same solution up to the solver tolerance
     np.testing.assert_allclose(decision, sign * reference, atol=5e-3)
@@ -166,8 +150,8 @@ def test_fasta_input_equals_strings(tmp_path, synthetic):
     X, y = synthetic
     path = tmp_path / "train.fa"
     write_fasta(path, [f"s{i}" for i in range(len(X))], X)
-    from_file = GkmSVM(**SMALL).fit(path, y)
-    from_list = GkmSVM(**SMALL).fit(list(X), y)
+    from_file = tiny_gkm().fit(path, y)
+    from_list = tiny_gkm().fit(list(X), y)
     lower = [s.lower() for s in X]
     np.testing.assert_array_equal(from_file.decision_function(path), from_list.decision_function(lower))
 
@@ -175,15 +159,15 @@ def test_fasta_input_equals_strings(tmp_path, synthetic):
 def test_errors(synthetic):
     X, y = synthetic
     with pytest.raises(SingleClassError):
-        GkmSVM(**SMALL).fit(X, np.zeros(len(X)))
+        tiny_gkm().fit(X, np.zeros(len(X)))
     with pytest.raises(ValueError, match="binary"):
-        GkmSVM(**SMALL).fit(X, np.arange(len(X)) % 3)
+        tiny_gkm().fit(X, np.arange(len(X)) % 3)
     with pytest.raises(ValueError, match="k must be"):
         GkmSVM(l=5, k=6).fit(X, y)
     with pytest.raises(ValueError, match="kernel must be"):
         GkmSVM(kernel="linear").fit(X, y)
     with pytest.raises(ValueError, match="'C' parameter of GkmSVM must be"):
-        GkmSVM(C=0, **SMALL).fit(X, y)
+        tiny_gkm(C=0).fit(X, y)
 
 
 # ----------------------------------------------------------------------------- model selection
@@ -199,6 +183,6 @@ def test_grid_search_and_cross_val_score(synthetic):
     ).fit(X, y)
     assert set(grid.best_params_) == {"l", "k", "d", "kernel", "C"}
     assert grid.best_score_ > 0.75  # planted motifs make the data learnable
-    scores = cross_val_score(GkmSVM(**SMALL), X, y, cv=3, scoring="roc_auc")
+    scores = cross_val_score(tiny_gkm(), X, y, cv=3, scoring="roc_auc")
     assert scores.shape == (3,)
     assert scores.mean() > 0.75

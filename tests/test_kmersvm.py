@@ -11,6 +11,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.svm import SVC, LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from tiny import tiny_kmer
 
 from enhancer_sk.datasets.synthetic import BUILTIN_MOTIFS, make_synthetic_enhancers
 from enhancer_sk.exceptions import SingleClassError
@@ -92,7 +93,7 @@ def test_linear_svm_matches_liblinear(synthetic):
 def test_string_labels_and_classes(synthetic):
     X, y = synthetic
     labels = np.where(y == 1, "enhancer", "background")
-    model = KmerSVM(k=3, random_state=0).fit(X, labels)
+    model = tiny_kmer().fit(X, labels)
     assert model.classes_.tolist() == ["background", "enhancer"]
     pred = model.predict(X)
     assert set(pred) <= {"background", "enhancer"}
@@ -104,8 +105,8 @@ def test_fasta_input_equals_strings(synthetic, tmp_path):
     X, y = synthetic
     path = tmp_path / "train.fa"
     write_fasta(path, [f"s{i}" for i in range(len(X))], X)
-    from_file = KmerSVM(k=3, random_state=0).fit(path, y)
-    from_strings = KmerSVM(k=3, random_state=0).fit(list(X), y)
+    from_file = tiny_kmer().fit(path, y)
+    from_strings = tiny_kmer().fit(list(X), y)
     np.testing.assert_array_equal(from_file.predict_proba(path), from_strings.predict_proba(X))
 
 

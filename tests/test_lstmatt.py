@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from estimator_checks import network_expected_failed_checks
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from skorch.callbacks import EarlyStopping, LRScheduler
-from tiny_lstmatt import tiny
+from tiny import tiny_lstmatt
 
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.io.fasta import write_fasta
@@ -90,7 +91,7 @@ def test_code_rows_are_centre_cropped_and_padded():
 
 def test_encode_accepts_strings_fasta_and_tokens(tmp_path, data):
     X, _ = data
-    clf = tiny()
+    clf = tiny_lstmatt()
     expected = tokenize(X[:5], 40)
     np.testing.assert_array_equal(clf.encode(X[:5]), expected)
     write_fasta(tmp_path / "x.fa", [f"s{i}" for i in range(5)], X[:5])
@@ -100,7 +101,7 @@ def test_encode_accepts_strings_fasta_and_tokens(tmp_path, data):
 
 
 def test_other_lengths_follow_the_centre_policy():
-    clf = tiny()
+    clf = tiny_lstmatt()
     long_seq = "A" * 5 + "C" * 40 + "G" * 5
     short_seq = "T" * 30
     np.testing.assert_array_equal(clf.encode([long_seq]), tokenize(["C" * 40]))
@@ -118,7 +119,7 @@ def test_other_lengths_follow_the_centre_policy():
 )
 def test_bad_token_arrays(X, match):
     with pytest.raises(ValueError, match=match):
-        tiny().encode(X)
+        tiny_lstmatt().encode(X)
 
 
 # ----------------------------------------------------------------------------- estimator
@@ -127,7 +128,7 @@ def test_bad_token_arrays(X, match):
 def test_string_labels_and_outputs(data):
     X, y = data
     labels = np.where(y == 1, "enhancer", "background")
-    clf = tiny().fit(X, labels)
+    clf = tiny_lstmatt().fit(X, labels)
     assert list(clf.classes_) == ["background", "enhancer"]
     proba = clf.predict_proba(X)
     assert proba.shape == (len(X), 2) and proba.dtype == np.float32
@@ -174,16 +175,16 @@ LEARN = {
 @pytest.mark.parametrize("positive, negative", [("enh", "bg"), ("a", "b")])
 def test_learns_planted_motifs_with_any_label_names(motifs, positive, negative):
     X, y, X_test, y_test = motifs
-    clf = tiny(**LEARN).fit(X, np.where(y == 1, positive, negative))
+    clf = tiny_lstmatt(**LEARN).fit(X, np.where(y == 1, positive, negative))
     column = list(clf.classes_).index(positive)
     assert roc_auc_score(y_test, clf.predict_proba(X_test)[:, column]) > 0.7
 
 
 def test_random_state_is_bitwise_reproducible(data):
     X, y = data
-    p1 = tiny(random_state=3).fit(X, y).predict_proba(X)
-    p2 = tiny(random_state=3).fit(X, y).predict_proba(X)
-    p3 = tiny(random_state=4).fit(X, y).predict_proba(X)
+    p1 = tiny_lstmatt(random_state=3).fit(X, y).predict_proba(X)
+    p2 = tiny_lstmatt(random_state=3).fit(X, y).predict_proba(X)
+    p3 = tiny_lstmatt(random_state=4).fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(p1, p2)
     assert not np.array_equal(p1, p3)
 
@@ -196,7 +197,7 @@ def test_training_batches_are_shuffled_by_default():
 
 
 def test_clone_and_nested_params():
-    clf = tiny(module__lstm_units=5, loss="paper")
+    clf = tiny_lstmatt(module__lstm_units=5, loss="paper")
     params = clf.get_params()
     assert params["module__lstm_units"] == 5 and params["loss"] == "paper"
     copy = clone(clf)
@@ -207,7 +208,7 @@ def test_clone_and_nested_params():
 
 def test_grid_search_over_module_params(data):
     X, y = data
-    grid = GridSearchCV(tiny(max_epochs=1), {"module__lstm_units": [2, 3]}, cv=2, scoring="roc_auc")
+    grid = GridSearchCV(tiny_lstmatt(max_epochs=1), {"module__lstm_units": [2, 3]}, cv=2, scoring="roc_auc")
     grid.fit(X, y)
     assert grid.best_params_["module__lstm_units"] in (2, 3)
     assert grid.best_estimator_.module_.lstm.hidden_size == grid.best_params_["module__lstm_units"]
@@ -215,27 +216,27 @@ def test_grid_search_over_module_params(data):
 
 def test_pipeline_and_cross_val_score(data):
     X, y = data
-    pipe = Pipeline([("tokens", SequenceTokenizer(length=40)), ("net", tiny(max_epochs=1))])
+    pipe = Pipeline([("tokens", SequenceTokenizer(length=40)), ("net", tiny_lstmatt(max_epochs=1))])
     scores = cross_val_score(pipe, X, y, cv=StratifiedKFold(2), scoring="roc_auc")
     assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))
-    direct = cross_val_score(tiny(max_epochs=1), X, y, cv=StratifiedKFold(2), scoring="roc_auc")
+    direct = cross_val_score(tiny_lstmatt(max_epochs=1), X, y, cv=StratifiedKFold(2), scoring="roc_auc")
     np.testing.assert_array_equal(scores, direct)  # the tokenizer step encodes as the net would
 
 
 def test_loss_option(data):
     X, y = data
-    bce = tiny().fit(X, y)
-    paper = tiny(loss="paper").fit(X, y)
+    bce = tiny_lstmatt().fit(X, y)
+    paper = tiny_lstmatt(loss="paper").fit(X, y)
     assert isinstance(paper.criterion_, PaperBCELoss)
     assert not isinstance(bce.criterion_, PaperBCELoss)
     assert not np.array_equal(bce.predict_proba(X), paper.predict_proba(X))
     with pytest.raises(ValueError, match="did you mean 'paper'"):
-        tiny(loss="papr").fit(X, y)
+        tiny_lstmatt(loss="papr").fit(X, y)
 
 
 def test_early_stopping_and_lr_schedule(data):
     X, y = data
-    clf = tiny(
+    clf = tiny_lstmatt(
         max_epochs=30,
         lr=0.05,
         callbacks=[
@@ -260,7 +261,7 @@ def test_threads_apply_only_during_fit(data):
         def on_epoch_end(self, net, **kwargs):
             seen.append(torch.get_num_threads())
 
-    tiny(threads=1, callbacks=[Spy()]).fit(X, y)
+    tiny_lstmatt(threads=1, callbacks=[Spy()]).fit(X, y)
     assert seen and set(seen) == {1}
     assert torch.get_num_threads() == before
 
@@ -270,80 +271,22 @@ def test_unfitted_and_multiclass_errors(data):
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
-        tiny().attention_weights(X[:2])
+        tiny_lstmatt().attention_weights(X[:2])
     with pytest.raises(ValueError, match="TwoLayerEnhancerClassifier"):
-        tiny().fit(X, y % 3 + np.arange(len(y)) % 3)
+        tiny_lstmatt().fit(X, y % 3 + np.arange(len(y)) % 3)
 
 
 # ----------------------------------------------------------------------------- sklearn checks
 
-_NUMERIC = (
-    "the network takes DNA (strings / FASTA) or integer tokens 0..4; the check feeds arbitrary "
-    "real-valued features, which encode() rejects"
-)
-
-
-def _expected_failed_checks(estimator) -> dict[str, str]:
-    numeric = {
-        name: _NUMERIC
-        for name in (
-            "check_classifier_data_not_an_array",
-            "check_classifiers_classes",
-            "check_classifiers_one_label",
-            "check_classifiers_one_label_sample_weights",
-            "check_classifiers_regression_target",
-            "check_classifiers_train",
-            "check_decision_proba_consistency",
-            "check_dict_unchanged",
-            "check_dont_overwrite_parameters",
-            "check_dtype_object",
-            "check_estimators_dtypes",
-            "check_estimators_fit_returns_self",
-            "check_estimators_nan_inf",
-            "check_estimators_overwrite_params",
-            "check_estimators_partial_fit_n_features",
-            "check_estimators_pickle",
-            "check_f_contiguous_array_estimator",
-            "check_fit2d_1feature",
-            "check_fit2d_1sample",
-            "check_fit2d_predict1d",
-            "check_fit_check_is_fitted",
-            "check_fit_idempotent",
-            "check_fit_score_takes_y",
-            "check_methods_sample_order_invariance",
-            "check_methods_subset_invariance",
-            "check_n_features_in",
-            "check_n_features_in_after_fitting",
-            "check_pipeline_consistency",
-            "check_positive_only_tag_during_fit",
-            "check_readonly_memmap_input",
-            "check_requires_y_none",
-            "check_supervised_y_2d",
-        )
-    }
-    return {
-        **numeric,
-        "check_no_attributes_set_in_init": (
-            "skorch's NeuralNet.__init__ sets history_ and initialized_ and stores module__* "
-            "arguments as attributes (they are returned by get_params)"
-        ),
-        "check_set_params": "skorch cannot take arbitrary values (e.g. -inf) for its callbacks parameter",
-        "check_complex_data": "complex arrays are rejected as 'not a string' by the sequence reader",
-        "check_estimators_empty_data_messages": (
-            "a (n, 0) array is rejected as 'holds no token', not with scikit-learn's feature wording"
-        ),
-    }
-
-
-@parametrize_with_checks([tiny(max_epochs=1)], expected_failed_checks=_expected_failed_checks)
+@parametrize_with_checks([tiny_lstmatt(max_epochs=1)], expected_failed_checks=network_expected_failed_checks)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
 
 def test_parallel_branches_give_the_same_results(data):
     X, y = data
-    serial = tiny(threads=1).fit(X, y)
-    parallel = tiny(threads=2).fit(X, y)  # "auto": branch tasks on two threads, one intra-op thread each
+    serial = tiny_lstmatt(threads=1).fit(X, y)
+    parallel = tiny_lstmatt(threads=2).fit(X, y)  # "auto": branch tasks on two threads, one intra-op thread each
     assert parallel.module_.parallel_branches and not serial.module_.parallel_branches
     # the same row-block tasks and gradient sums in the same order: a bitwise-equal fit
     p_parallel, a_parallel = parallel.predict_proba(X), parallel.attention_weights(X)
@@ -352,10 +295,10 @@ def test_parallel_branches_give_the_same_results(data):
     parallel.set_params(threads=1)
     np.testing.assert_array_equal(p_parallel, parallel.predict_proba(X))
     np.testing.assert_array_equal(a_parallel, parallel.attention_weights(X))
-    forced = tiny(threads=1, parallel_branches=True).fit(X, y)
+    forced = tiny_lstmatt(threads=1, parallel_branches=True).fit(X, y)
     np.testing.assert_array_equal(p_parallel, forced.predict_proba(X))
     with pytest.raises(ValueError, match="parallel_branches"):
-        tiny(parallel_branches="yes").fit(X, y)
+        tiny_lstmatt(parallel_branches="yes").fit(X, y)
 
 
 @pytest.mark.parametrize(("lstm_rows", "resnet_rows"), [(4, 6), (5, 13), (32, 64)])
@@ -429,9 +372,9 @@ def test_reverse_complement_augmentation_and_averaging(data):
     from enhancer_sk.sequence.alphabet import reverse_complement
 
     X, y = data
-    plain = tiny().fit(X, y)
-    augmented = tiny(augment_strands=True).fit(X, y)
-    again = tiny(augment_strands=True).fit(X, y)
+    plain = tiny_lstmatt().fit(X, y)
+    augmented = tiny_lstmatt(augment_strands=True).fit(X, y)
+    again = tiny_lstmatt(augment_strands=True).fit(X, y)
     np.testing.assert_array_equal(augmented.predict_proba(X), again.predict_proba(X))  # seeded
     assert not np.array_equal(plain.predict_proba(X), augmented.predict_proba(X))
     # averaging over both strands makes the prediction strand-symmetric

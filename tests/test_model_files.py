@@ -26,6 +26,7 @@ from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, Normalizer, Standa
 from sklearn.svm import SVC, LinearSVC
 from skorch.callbacks import Checkpoint, EarlyStopping, EpochScoring, LRScheduler
 from skorch.dataset import ValidSplit
+from tiny import TINY_DEEPENHANCER, TINY_LSTMATT, tiny_deepenhancer, tiny_gkm, tiny_kmer, tiny_lstmatt, tiny_two_layer
 
 import enhancer_sk
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
@@ -42,27 +43,21 @@ from enhancer_sk.model_files import (
 from enhancer_sk.models.meta.two_layer import TwoLayerEnhancerClassifier
 from enhancer_sk.models.nn.deepenhancer import ARCHITECTURES, DeepEnhancerCNN
 from enhancer_sk.models.nn.lstmatt import EnhancerLSTMAttClassifier
-from enhancer_sk.models.svm.gkm import GkmSVM
 from enhancer_sk.models.svm.kmer import KmerSVM
 from enhancer_sk.sequence.encoders import GCContent, KmerSpectrum, OneHotEncoder, SequenceTokenizer
 
-LSTMATT = dict(
-    module__sequence_length=40, module__embedding_dim=4, module__conv_filters=4, module__res_filters=4,
-    module__kernel_size=4, module__n_identity_blocks=1, module__lstm_units=4, module__lstm_layers=1,
-    module__dense_units=4, lr=1e-2, max_epochs=2, batch_size=32, threads=1, random_state=0,
-)
-DEEP = dict(
-    window=40, stride=10, max_epochs=1, lr=1e-3, batch_size=32, random_state=0, threads=1,
-    module__n_kernels_1=6, module__n_kernels_2=4, module__n_kernels_3=4, module__n_hidden_1=8, module__n_hidden_2=4,
-)
+#: this file's networks: the tiny ones with other sizes (and one epoch of the CNN)
+LSTMATT = {**TINY_LSTMATT, "module__embedding_dim": 4, "module__res_filters": 4}
+DEEP = {**TINY_DEEPENHANCER, "max_epochs": 1, "module__n_kernels_1": 6, "module__n_hidden_1": 8,
+        "module__n_hidden_2": 4}
 
 
 def lstmatt(**params) -> EnhancerLSTMAttClassifier:
-    return EnhancerLSTMAttClassifier(**{**LSTMATT, **params})
+    return tiny_lstmatt(**{**LSTMATT, **params})
 
 
 def deep(**params) -> DeepEnhancerCNN:
-    return DeepEnhancerCNN(**{**DEEP, **params})
+    return tiny_deepenhancer(**{**DEEP, **params})
 
 
 @pytest.fixture(scope="module")
@@ -160,14 +155,13 @@ MODELS = {
                           lr_decay=None, max_windows_per_sequence=3, train_split=None),
         "data",
     ),
-    "kmersvm_rbf": (lambda X, y: KmerSVM(k=3, class_weight={0: 1.0, 1: 2.0}, random_state=0), "data"),
+    "kmersvm_rbf": (lambda X, y: tiny_kmer(class_weight={0: 1.0, 1: 2.0}), "data"),
     "kmersvm_linear_kernel": (lambda X, y: KmerSVM(k=(2, 3), kernel="linear", C=np.float64(0.5),
                                                    probability=False), "data"),
     "kmersvm_liblinear": (lambda X, y: KmerSVM(k=2, svm="linear", canonical_kmers=False, norm="l1", random_state=0),
                           "data"),
-    "gkmsvm": (lambda X, y: GkmSVM(l=6, k=4, d=2, probability=True, random_state=0, threads=1), "data"),
-    "two_layer_kmer": (lambda X, y: TwoLayerEnhancerClassifier(KmerSVM(k=3, random_state=0),
-                                                               KmerSVM(k=2, kernel="linear", random_state=0)), "data3"),
+    "gkmsvm": (lambda X, y: tiny_gkm(probability=True, random_state=0), "data"),
+    "two_layer_kmer": (lambda X, y: tiny_two_layer(layer2=tiny_kmer(k=2, kernel="linear")), "data3"),
     "two_layer_nets": (lambda X, y: TwoLayerEnhancerClassifier(lstmatt(), deep(architecture="4conv2pool")), "data3"),
     "pipe_kmer_scaler_lr": (lambda X, y: make_pipeline(KmerSpectrum(k=3, dtype=np.float32),
                                                        StandardScaler(with_mean=False),

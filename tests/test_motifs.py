@@ -171,6 +171,7 @@ def _gata_hits(rows):
     return sorted({r["tf_name"] for r in rows if _is_gata(r["tf_name"])})
 
 
+@pytest.mark.slow  # ~13 s alone: 25 epochs of a CNN on 3,000 sequences
 def test_planted_gata_motif_is_recovered_and_matched_in_jaspar():
     """A small CNN trained on sequences with planted GATA1 sites learns GATA-like kernels.
 

@@ -10,6 +10,7 @@ import pytest
 import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
+from tiny import SCAN_CNN, default_params, tiny_deepenhancer, tiny_gkm, tiny_kmer, tiny_lstmatt
 
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.genomics.scanning import (
@@ -24,14 +25,10 @@ from enhancer_sk.genomics.scanning import (
 )
 from enhancer_sk.io.fasta import write_fasta
 from enhancer_sk.io.genome import RegionWarning
-from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN
-from enhancer_sk.models.svm.kmer import KmerSVM
 from enhancer_sk.sequence.alphabet import reverse_complement
 from enhancer_sk.sequence.encoders import OneHotEncoder
 
-WINDOW = 64
-SMALL = dict(module__n_kernels_1=8, module__n_kernels_2=4, module__n_kernels_3=4, module__n_hidden_1=16,
-             module__n_hidden_2=8)
+WINDOW = SCAN_CNN["window"]  # 64
 
 
 def _random(n: int, seed: int) -> str:
@@ -48,8 +45,7 @@ def training():
 def cnn(training):
     """A tiny fitted DeepEnhancerCNN, non-trivial batch-norm statistics (folding them matters), spread scores."""
     X, y = training
-    model = DeepEnhancerCNN(window=WINDOW, max_epochs=1, lr=1e-3, random_state=0, threads=1, train_split=None,
-                            **SMALL).fit(X, y)
+    model = tiny_deepenhancer(**SCAN_CNN).fit(X, y)
     gen = torch.Generator().manual_seed(0)
     for m in model.module_.modules():
         if isinstance(m, torch.nn.BatchNorm1d):
@@ -63,7 +59,7 @@ def cnn(training):
 @pytest.fixture(scope="module")
 def kmer(training):
     X, y = training
-    return KmerSVM(k=3, random_state=0).fit(X, y)
+    return tiny_kmer().fit(X, y)
 
 
 def _blocks(model, fasta, **kw):
@@ -169,16 +165,12 @@ def test_every_estimator_scans_with_its_own_window(request, tmp_path, training, 
     elif name == "lstmatt":
         from enhancer_sk.models.nn.lstmatt import EnhancerLSTMAttClassifier
 
-        model = EnhancerLSTMAttClassifier(module__sequence_length=40, module__embedding_dim=6,
-                                          module__conv_filters=4, module__res_filters=6, module__kernel_size=4,
-                                          module__n_identity_blocks=1, module__lstm_units=4, module__lstm_layers=1,
-                                          module__dense_units=4, max_epochs=1, threads=1, random_state=0,
-                                          train_split=None).fit(X, y)
+        # the tiny network, trained as this test always did: one epoch at the estimator's lr and batch size
+        model = tiny_lstmatt(max_epochs=1, train_split=None,
+                             **default_params(EnhancerLSTMAttClassifier, "lr", "batch_size")).fit(X, y)
         expected_window = 40
     elif name == "gkm":
-        from enhancer_sk.models.svm.gkm import GkmSVM
-
-        model = GkmSVM(l=6, k=4, d=2, threads=1, probability=True, random_state=0).fit(X, y)
+        model = tiny_gkm(probability=True, random_state=0).fit(X, y)
         expected_window = DEFAULT_WINDOW
     else:
         model = make_pipeline(OneHotEncoder(length=50, flatten=True), LogisticRegression(max_iter=200)).fit(X, y)

@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from tiny import default_params, tiny_lstmatt
 
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.exceptions import SingleClassError
@@ -105,20 +106,10 @@ def test_clone_grid_search_and_cross_val_score(graded):
 
 def test_with_the_lstmatt_network(graded):
     X, y = graded
-    net = EnhancerLSTMAttClassifier(
-        module__sequence_length=100,
-        module__embedding_dim=4,
-        module__conv_filters=4,
-        module__res_filters=4,
-        module__kernel_size=4,
-        module__n_identity_blocks=0,
-        module__lstm_units=2,
-        module__lstm_layers=1,
-        module__dense_units=4,
-        max_epochs=1,
-        threads=1,
-        random_state=0,
-    )
+    # the tiny network on 100 bp, smaller still, one epoch at the estimator's lr and batch size
+    net = tiny_lstmatt(module__sequence_length=100, module__embedding_dim=4, module__res_filters=4,
+                       module__n_identity_blocks=0, module__lstm_units=2, max_epochs=1,
+                       **default_params(EnhancerLSTMAttClassifier, "lr", "batch_size"))
     clf = TwoLayerEnhancerClassifier(net).fit(X, y)
     assert clf.layer1_.module_ is not clf.layer2_.module_
     assert set(clf.predict(X)) <= {"non", "weak", "strong"}

@@ -8,11 +8,12 @@ import pytest
 pysam = pytest.importorskip("pysam", reason="pysam is not installed (extra 'variants': pip install "
                                             "'enhancer_sk[variants]')")
 
+from tiny import SCAN_CNN, default_params, tiny_deepenhancer, tiny_kmer  # noqa: E402
+
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers  # noqa: E402
 from enhancer_sk.genomics.variants import INFO_FIELDS, TSV_COLUMNS, score_variants  # noqa: E402
 from enhancer_sk.io.fasta import write_fasta  # noqa: E402
 from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN  # noqa: E402
-from enhancer_sk.models.svm.kmer import KmerSVM  # noqa: E402
 
 W = 50
 
@@ -20,7 +21,7 @@ W = 50
 @pytest.fixture(scope="module")
 def model():
     X, y = make_synthetic_enhancers(80, (60, 100), random_state=0)
-    return KmerSVM(k=3, random_state=0).fit(X, y)
+    return tiny_kmer().fit(X, y)
 
 
 @pytest.fixture
@@ -107,9 +108,7 @@ def test_scores_of_snvs_indels_and_statuses(tmp_path, model, genome):
 def test_deepenhancer_default_window_and_errors(tmp_path, genome):
     path, chrom = genome
     X, y = make_synthetic_enhancers(60, (60, 100), random_state=0)
-    cnn = DeepEnhancerCNN(window=64, max_epochs=1, random_state=0, threads=1, train_split=None,
-                          module__n_kernels_1=8, module__n_kernels_2=4, module__n_hidden_1=16,
-                          module__n_hidden_2=8).fit(X, y)
+    cnn = tiny_deepenhancer(**SCAN_CNN, **default_params(DeepEnhancerCNN, "lr")).fit(X, y)  # at the default lr
     vcf = _vcf(tmp_path, chrom)
     effects = score_variants(cnn, vcf, path)
     snv = effects[0]

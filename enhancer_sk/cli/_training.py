@@ -429,7 +429,7 @@ def model_from_args(args: argparse.Namespace, *, length: int):
     -------
     estimator
         A binary classifier, or a
-        :class:`~enhancer_sk.two_layer.TwoLayerEnhancerClassifier` with ``--two-layer``.
+        :class:`~enhancer_sk.models.meta.two_layer.TwoLayerEnhancerClassifier` with ``--two-layer``.
 
     Raises
     ------

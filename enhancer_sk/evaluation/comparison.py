@@ -11,7 +11,7 @@ the result holds
 * pairwise two-sided Wilcoxon signed-rank tests on the paired fold scores of
   every metric (with Holm's correction over the model pairs of each metric),
 * out-of-fold scores of every sequence (for pooled ROC / precision-recall
-  curves: :mod:`enhancer_sk.plots`).
+  curves: :mod:`enhancer_sk.evaluation.plots`).
 
 Out-of-fold scores come from the very estimators ``cross_validate`` fitted on
 each fold (``return_estimator=True``), so they equal ``cross_val_predict`` on
@@ -263,7 +263,7 @@ def _std(values: np.ndarray) -> float:
 
 
 def _paper_scoring(pos_label, classes: np.ndarray) -> dict:
-    """:data:`~enhancer_sk.metrics.SCORING` with every label-dependent scorer bound to ``pos_label``.
+    """:data:`~enhancer_sk.evaluation.metrics.SCORING` with every label-dependent scorer bound to ``pos_label``.
 
     ``SCORING`` takes the larger label as positive and its AUPRC scorer expects
     labels 0/1; with other labels (strings) or another positive class the
@@ -324,7 +324,7 @@ def compare_models(
         An int gives ``StratifiedKFold(cv, shuffle=True, random_state=random_state)``.
         The splits are materialised once and reused for every model.
     scoring : mapping of str -> scorer, default=None
-        Scorers for ``cross_validate``; None: :data:`enhancer_sk.metrics.SCORING`
+        Scorers for ``cross_validate``; None: :data:`enhancer_sk.evaluation.metrics.SCORING`
         (Sn, Sp, Acc, MCC, AUC, AUPRC), with Sn, Sp and AUPRC taken for
         ``pos_label``.
     random_state : int or None, default=0
@@ -353,8 +353,8 @@ def compare_models(
     >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn.pipeline import make_pipeline
     >>> from enhancer_sk.datasets import make_synthetic_enhancers
-    >>> from enhancer_sk.encoding import GCContent
-    >>> from enhancer_sk.kmersvm import KmerSVM
+    >>> from enhancer_sk.sequence.encoders import GCContent
+    >>> from enhancer_sk.models.svm.kmer import KmerSVM
     >>> X, y = make_synthetic_enhancers(200, random_state=0)
     >>> result = compare_models({"kmer": KmerSVM(k=4, random_state=0),
     ...                          "gc": make_pipeline(GCContent(), LogisticRegression())}, X, y, cv=3)

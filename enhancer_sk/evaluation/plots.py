@@ -10,7 +10,7 @@ Functions take an optional ``ax`` so other modules can compose panels.
 * :func:`plot_roc_pr`: both side by side (a single model or many).
 * :func:`plot_fold_scores`: one boxplot panel per metric, folds as points.
 * :func:`plot_comparison`: both figures of a
-  :class:`~enhancer_sk.comparison.ModelComparison`, saved to a folder.
+  :class:`~enhancer_sk.evaluation.comparison.ModelComparison`, saved to a folder.
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def plot_fold_scores(fold_scores: Mapping[str, Mapping[str, Sequence[float]]],
     ----------
     fold_scores : mapping
         ``{model: {metric: scores per fold}}`` (as
-        :attr:`ModelComparison.fold_scores <enhancer_sk.comparison.ModelComparison>`).
+        :attr:`ModelComparison.fold_scores <enhancer_sk.evaluation.comparison.ModelComparison>`).
     metrics : sequence of str, optional
         Panels to draw (default: every metric of the first model).
     suptitle : str, optional
@@ -236,7 +236,7 @@ def plot_fold_scores(fold_scores: Mapping[str, Mapping[str, Sequence[float]]],
 
 
 def plot_comparison(result, directory: str | os.PathLike, prefix: str = "") -> dict[str, Path]:
-    """Save the figures of a :class:`~enhancer_sk.comparison.ModelComparison`.
+    """Save the figures of a :class:`~enhancer_sk.evaluation.comparison.ModelComparison`.
 
     Writes ``{prefix}fold_scores.png`` (boxplots of every metric) and
     ``{prefix}roc_pr.png`` (pooled out-of-fold ROC and precision-recall curves

@@ -4,7 +4,7 @@
 writes one HTML file with no external resources (no scripts, no links), so it
 opens anywhere, Galaxy's dataset viewer included.
 :func:`comparison_report` builds the report of a cross-validation
-(:class:`~enhancer_sk.comparison.ModelComparison`) used by
+(:class:`~enhancer_sk.evaluation.comparison.ModelComparison`) used by
 ``enhancer-sk cv --html`` and ``enhancer-sk compare --html``.
 """
 
@@ -45,7 +45,7 @@ class HtmlReport:
     --------
     >>> report = HtmlReport("Cross-validation")
     >>> report.paragraph("5 folds").table([{"model": "kmer", "AUC": 0.91234}])  # doctest: +ELLIPSIS
-    <enhancer_sk.report.HtmlReport object at ...>
+    <enhancer_sk.evaluation.report.HtmlReport object at ...>
     >>> "<td>0.9123</td>" in report.to_html()
     True
     """
@@ -136,7 +136,7 @@ def comparison_report(result, *, title: str = "Cross-validation", description: s
     Parameters
     ----------
     result : ModelComparison
-        From :func:`enhancer_sk.comparison.compare_models` (one model or many).
+        From :func:`enhancer_sk.evaluation.comparison.compare_models` (one model or many).
     title : str
     description : str, optional
         A paragraph under the title (data, models, folds).

@@ -9,7 +9,7 @@ Two kinds of work spread over a cluster:
   fit of a fold / parameter set is a Dask task.  Give the estimator
   ``threads=1`` (or the workers' threads) so the tasks do not oversubscribe
   the workers' cores.
-* **Genome scans**: :func:`enhancer_sk.scanning.scan` with ``client=``
+* **Genome scans**: :func:`enhancer_sk.genomics.scanning.scan` with ``client=``
   sends every chunk as a task (:func:`map_in_order`); the driver reads the
   FASTA and writes the outputs, so their order and content equal the local
   run's.

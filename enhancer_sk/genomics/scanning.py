@@ -12,21 +12,21 @@ them with any fitted classifier of the project (the probability of
   window (see :data:`CALL_COLUMNS`).
 
 Memory stays flat in the length of the chromosomes: records are read in
-chunks of ``chunk_size`` bases (:func:`enhancer_sk.sequences.iter_fasta_chunks`)
+chunks of ``chunk_size`` bases (:func:`enhancer_sk.io.fasta.iter_fasta_chunks`)
 overlapping by ``window - 1`` bases, so every window lies whole in exactly
 one chunk, and each chunk is scored in batches of ``batch_size`` windows.
 
 Window positions, on a sequence of length ``L >= window``: ``0, step,
 2 * step, ...`` up to ``L - window`` and, when ``L - window`` is not a
 multiple of ``step``, also the window flush with the end (``L - window``),
-so every base is covered (the convention of :mod:`enhancer_sk.windows`).
+so every base is covered (the convention of :mod:`enhancer_sk.sequence.windows`).
 Sequences shorter than the window are skipped (counted in the summary);
 windows with more than ``max_n_fraction`` of ``N`` are skipped.
 
-Models: a :class:`~enhancer_sk.deepenhancer.DeepEnhancerCNN` whose window is
+Models: a :class:`~enhancer_sk.models.nn.deepenhancer.DeepEnhancerCNN` whose window is
 the scan's window runs its convolutions once over each batch's stretch of
 sequence and applies its dense layers at every window position
-(:meth:`~enhancer_sk.deepenhancer.DeepEnhancerCNN.window_proba`; equal to
+(:meth:`~enhancer_sk.models.nn.deepenhancer.DeepEnhancerCNN.window_proba`; equal to
 window-by-window scoring up to float rounding).  Every other classifier
 (KmerSVM, GkmSVM, EnhancerLSTMAttClassifier, pipelines ...) gets the window
 strings, batch by batch, through its ``predict_proba``.
@@ -35,7 +35,7 @@ With ``regions`` (a BED file) and an indexed genome FASTA, only the regions
 are scanned, each on its strand (``-``: the reverse complement, windows
 laid from the region's end); regions shorter than the window are widened to
 one window with the genome's flanks; regions on unknown chromosomes or off
-a chromosome's end are reported (:class:`~enhancer_sk.genome.RegionWarning`
+a chromosome's end are reported (:class:`~enhancer_sk.io.genome.RegionWarning`
 and :attr:`ScanSummary.problems`) and skipped or clipped.
 
 With ``client`` (a ``dask.distributed.Client`` or a scheduler address) the
@@ -147,7 +147,7 @@ class WindowScorer:
     model : fitted classifier
         Any binary estimator with ``predict_proba`` on DNA strings; its
         ``classes_[1]`` is the enhancer class.  A two-layer model
-        (:class:`~enhancer_sk.two_layer.TwoLayerEnhancerClassifier`) scores
+        (:class:`~enhancer_sk.models.meta.two_layer.TwoLayerEnhancerClassifier`) scores
         with its first layer, P(enhancer).
     window : int
     batch_size : int
@@ -527,7 +527,7 @@ def iter_window_scores(
     model : fitted classifier
         Any estimator of the project (or pipeline) with ``predict_proba`` on
         DNA strings; the score of a window is the probability of
-        ``classes_[1]``.  A :class:`~enhancer_sk.deepenhancer.DeepEnhancerCNN`
+        ``classes_[1]``.  A :class:`~enhancer_sk.models.nn.deepenhancer.DeepEnhancerCNN`
         shares its convolutions between overlapping windows.
     fasta : str or path-like
         FASTA file, plain, gzip or bgzip; streamed record by record in

@@ -11,7 +11,7 @@ and, optionally, as INFO fields of a copy of the VCF (:data:`INFO_FIELDS`).
 
 The VCF is read with `pysam <https://github.com/pysam-developers/pysam>`_
 (optional extra ``variants``): plain, bgzip or BCF.  The genome is read
-through :class:`~enhancer_sk.genome.ReferenceGenome` (pyfaidx).
+through :class:`~enhancer_sk.io.genome.ReferenceGenome` (pyfaidx).
 
 Every allele gets a ``status``:
 
@@ -307,7 +307,7 @@ def score_variants(
         the name ends in ``.gz``, BCF for ``.bcf``).
     window : int, optional
         Window length; default: the model's input length
-        (:func:`~enhancer_sk.scanning.default_window`).
+        (:func:`~enhancer_sk.genomics.scanning.default_window`).
     batch_size : int, default=1024
         Windows scored together.
     threads : int, optional

@@ -507,8 +507,8 @@ def fetch_regions(
         Regions shorter than this are widened symmetrically to this length
         with the genome's bases around them (an odd extra base goes
         downstream, i.e. the region sits at offset ``(min_length - length) // 2``
-        of the sequence on its strand, as :mod:`enhancer_sk.encoding` centres
-        sequences).  For :class:`~enhancer_sk.deepenhancer.DeepEnhancerCNN`,
+        of the sequence on its strand, as :mod:`enhancer_sk.sequence.encoders` centres
+        sequences).  For :class:`~enhancer_sk.models.nn.deepenhancer.DeepEnhancerCNN`,
         ``min_length=window`` gives every short region one window of real
         genome instead of ``N`` padding.
     flank : int, default=0

@@ -3,8 +3,8 @@
 A neural network's test score depends on its random initialisation and batch
 order.  :class:`SeedEnsembleClassifier` trains ``n_estimators`` clones of one
 classifier that differ only in their ``random_state`` and averages their
-``predict_proba``.  On iEnhancer-2L this is the largest gain found by
-cross-validation after reverse-complement augmentation (``benchmarks/ienhancer2l.py``).
+``predict_proba``.  ``benchmarks/ienhancer2l.py`` measures what it gains on
+iEnhancer-2L (README).
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class SeedEnsembleClassifier(ClassifierMixin, BaseEstimator):
     --------
     >>> from sklearn.linear_model import SGDClassifier
     >>> from sklearn.pipeline import make_pipeline
-    >>> from enhancer_sk.encoding import KmerSpectrum
+    >>> from enhancer_sk.sequence.encoders import KmerSpectrum
     >>> member = make_pipeline(KmerSpectrum(k=2), SGDClassifier(loss="log_loss", random_state=0))
     >>> X = ["ACGTGCGCGA" * 3, "ATATATTTAA" * 3, "GCGCGCGCGG" * 3, "AATTAATTAT" * 3] * 3
     >>> y = ["enhancer", "non", "enhancer", "non"] * 3

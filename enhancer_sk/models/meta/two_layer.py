@@ -69,7 +69,7 @@ class TwoLayerEnhancerClassifier(ClassifierMixin, BaseEstimator):
     --------
     >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn.pipeline import make_pipeline
-    >>> from enhancer_sk.encoding import KmerSpectrum
+    >>> from enhancer_sk.sequence.encoders import KmerSpectrum
     >>> clf = TwoLayerEnhancerClassifier(make_pipeline(KmerSpectrum(k=3), LogisticRegression()))
     >>> X = ["ACGTGCGCGA" * 3, "ATATATTTAA" * 3, "GCGCGCGCGG" * 3, "AATTAATTAT" * 3] * 3
     >>> y = ["weak", "non", "strong", "non"] * 3

@@ -35,7 +35,7 @@ class CosineAnnealing(LRScheduler):
     Examples
     --------
     >>> from enhancer_sk import EnhancerLSTMAttClassifier  # doctest: +SKIP
-    >>> from enhancer_sk.callbacks import CosineAnnealing  # doctest: +SKIP
+    >>> from enhancer_sk.models.nn.callbacks import CosineAnnealing  # doctest: +SKIP
     >>> clf = EnhancerLSTMAttClassifier(lr=1e-3, max_epochs=9, train_split=None,  # doctest: +SKIP
     ...                                 callbacks=[("lr_schedule", CosineAnnealing())])
     """

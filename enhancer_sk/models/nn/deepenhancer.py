@@ -7,7 +7,7 @@ convolutional neural networks", BMC Bioinformatics 18(Suppl 13):478
 :class:`DeepEnhancerCNN` is a scikit-learn classifier (skorch underneath) that
 
 * cuts every sequence into one-hot windows of ``window`` bp (the paper's data
-  augmentation; see :mod:`enhancer_sk.windows`): longer sequences give all
+  augmentation; see :mod:`enhancer_sk.sequence.windows`): longer sequences give all
   windows with step ``stride``, shorter ones are padded with ``N`` into every
   window that contains them;
 * trains on the windows, each with its sequence's label, holding out whole
@@ -355,7 +355,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
 
     Genome regions: plain sequences shorter than ``window`` are padded with
     ``N`` because their flanks are unknown.  With a BED file and an indexed
-    genome FASTA, :func:`enhancer_sk.genome.fetch_regions` widens them with
+    genome FASTA, :func:`enhancer_sk.io.genome.fetch_regions` widens them with
     the real flanking bases instead (strand ``-`` reverse complemented;
     regions off a chromosome's end reported)::
 
@@ -610,7 +610,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         Parameters
         ----------
         codes : ndarray of uint8, shape (length,)
-            Codes A=0 C=1 G=2 T=3 N=4 (see :class:`~enhancer_sk.sequences.SequenceCodes`).
+            Codes A=0 C=1 G=2 T=3 N=4 (see :class:`~enhancer_sk.sequence.codes.SequenceCodes`).
         starts : array of int, shape (n_windows,)
             Window starts, ``0 <= start <= length - window``; ascending order
             gives the best sharing.

@@ -1,4 +1,4 @@
-"""Read the Enhancer-LSTMAtt authors' Keras HDF5 weights into :class:`~enhancer_sk.lstmatt.EnhancerLSTMAtt`.
+"""Read the Enhancer-LSTMAtt authors' Keras HDF5 weights into :class:`~enhancer_sk.models.nn.lstmatt.EnhancerLSTMAtt`.
 
 The files (``layer1.h5``, ``layer2.h5``) hold weights only (Keras 2.2.4-tf,
 ``save_weights``): the root attribute ``layer_names`` lists the layers in the

@@ -167,7 +167,7 @@ class KmerSVM(PlattClassifierMixin, ClassifierMixin, BaseEstimator):
 
     Examples
     --------
-    >>> from enhancer_sk.kmersvm import KmerSVM
+    >>> from enhancer_sk.models.svm.kmer import KmerSVM
     >>> X = ["ACGTGCGCGCAT", "GCGCGCGCGGCA", "ATATATTATAAT", "TTATAATATATA"]
     >>> model = KmerSVM(k=2, probability=False).fit(X, ["enh", "enh", "bg", "bg"])
     >>> model.predict(["GCGCGCATGCGC"]).tolist()
@@ -298,7 +298,7 @@ class KmerSVM(PlattClassifierMixin, ClassifierMixin, BaseEstimator):
         self.gamma_ = self._resolve_gamma(Xf)
 
         # libsvm evaluates sparse kernels slowly; a precomputed Gram matrix (one sparse
-        # product) is ~20x faster and is reused by the Platt cross-validation.
+        # product) is faster and is reused by the Platt cross-validation.
         precomputed = self.svm == "svc" and Xf.shape[0] <= _MAX_GRAM_SAMPLES
         gram = self._kernel(Xf) if precomputed else None
         model = self._make_svm(svm_seed, precomputed).fit(gram if precomputed else Xf, yi)
