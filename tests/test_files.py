@@ -22,6 +22,20 @@ def test_written_in_full_with_umask_permissions(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.tsv"]
 
 
+def test_model_files_get_umask_permissions_too(tmp_path):
+    """safetensors recreates the file it writes with private permissions; the final file follows the umask."""
+    from enhancer_sk import KmerSVM, save
+    from enhancer_sk.datasets import make_synthetic_enhancers
+
+    X, y = make_synthetic_enhancers(40, random_state=0)
+    old = os.umask(0o022)
+    try:
+        save(KmerSVM(k=2, probability=False).fit(X, y), tmp_path / "m.eskm")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "m.eskm").stat().st_mode) == 0o644
+
+
 def test_error_leaves_no_file_and_keeps_the_old_one(tmp_path):
     new = tmp_path / "new.txt"
     with pytest.raises(RuntimeError), atomic_open(new) as fh:

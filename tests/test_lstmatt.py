@@ -145,6 +145,20 @@ def test_string_labels_and_outputs(data):
     assert 0.0 < clf.history[-1, "valid_acc"] <= 1.0
 
 
+def test_partial_fit_continues_and_refuses_unknown_labels(data):
+    X, y = data
+    labels = np.where(y == 1, "enhancer", "background")
+    clf = tiny_lstmatt(max_epochs=1).fit(X, labels)
+    before = clf.module_.output.weight.detach().clone()
+    clf.partial_fit(X, labels)
+    assert len(clf.history) == 2 and not torch.equal(before, clf.module_.output.weight)
+    with pytest.raises(ValueError, match="not one of the fitted classes"):
+        clf.partial_fit(X[:4], ["enhancer", "x", "background", "enhancer"])
+    # a partial_fit from scratch learns the classes of its labels
+    fresh = tiny_lstmatt(max_epochs=1).partial_fit(X, labels)
+    assert list(fresh.classes_) == ["background", "enhancer"]
+
+
 @pytest.fixture(scope="module")
 def motifs():
     X, y = make_synthetic_enhancers(

@@ -235,3 +235,7 @@ def test_motifs_command_trains_saves_and_reads_a_model(tmp_path, capsys):
     assert "kernel motifs" in capsys.readouterr().out
     assert main(["motifs", "--outdir", str(out1)]) == 2
     assert main(["motifs", "--fasta", str(pos), "--outdir", str(out1)]) == 2
+    assert main(["motifs", "--model-file", str(model), "--positive", str(pos), "--negative", str(neg),
+                 "--outdir", str(out1)]) == 2
+    assert main(["motifs", "--synthetic", "--ensemble", "2", "--outdir", str(out1)]) == 2
+    assert "--ensemble does not apply" in capsys.readouterr().err

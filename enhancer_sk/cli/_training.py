@@ -247,17 +247,18 @@ def check_labels(y, *, two_layer: bool = False, three_class_hint: str = "add --t
 # ----------------------------------------------------------------------------- model
 
 
-def add_model_arguments(parser: argparse.ArgumentParser, *, two_layer: bool = True) -> None:
+def add_model_arguments(parser: argparse.ArgumentParser, *, two_layer: bool = True, model: str = "kmer",
+                        preset: str = "fast") -> None:
     """Register ``--model``, ``--preset``, the key parameters and ``--param``.
 
     ``two_layer`` also registers ``--two-layer``, ``--layer1-model`` and
-    ``--layer2-model``.
+    ``--layer2-model``; ``model`` and ``preset`` are the defaults.
     """
     from ..models.nn.deepenhancer import ARCHITECTURES
 
     m = parser.add_argument_group("model")
-    m.add_argument("--model", choices=MODEL_NAMES, default="kmer", metavar="NAME",
-                   help="; ".join(f"{name}: {RECIPES[name].title}" for name in MODEL_NAMES) + " (default kmer)")
+    m.add_argument("--model", choices=MODEL_NAMES, default=model, metavar="NAME",
+                   help="; ".join(f"{name}: {RECIPES[name].title}" for name in MODEL_NAMES) + f" (default {model})")
     if two_layer:
         m.add_argument("--two-layer", action="store_true",
                        help="train a two-layer classifier (enhancer vs non, then strong vs weak) from "
@@ -266,7 +267,7 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, two_layer: bool = Tr
                        help="model of layer 1 with --two-layer (default: --model)")
         m.add_argument("--layer2-model", choices=MODEL_NAMES, default=None,
                        help="model of layer 2 with --two-layer (default: the layer-1 model)")
-    add_preset_argument(m)
+    add_preset_argument(m, default=preset)
     m.add_argument("--epochs", type=int, default=None, metavar="N",
                    help="lstmatt, deepenhancer: maximum number of training epochs")
     m.add_argument("--batch-size", type=int, default=None, metavar="N", help="lstmatt, deepenhancer: batch size")
@@ -302,13 +303,13 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, two_layer: bool = Tr
     add_param_argument(m, two_layer=two_layer)
 
 
-def add_preset_argument(group) -> None:
+def add_preset_argument(group, *, default: str = "fast") -> None:
     """Register ``--preset``."""
-    group.add_argument("--preset", choices=PRESETS, default="fast",
+    group.add_argument("--preset", choices=PRESETS, default=default,
                        help="the networks' sizes and training (enhancer_sk.presets): fast: small networks, few "
-                       "epochs (default); full: the published architectures, Enhancer-LSTMAtt with its "
-                       "iEnhancer-2L recipe (lr 1e-3 cosine-decayed over 9 epochs, both strands); the other "
-                       "models are the same in both")
+                       "epochs; full: the published architectures, Enhancer-LSTMAtt with its iEnhancer-2L recipe "
+                       "(lr 1e-3 cosine-decayed over 9 epochs, both strands); the other models are the same in "
+                       f"both (default {default})")
 
 
 def add_param_argument(group, *, two_layer: bool = False) -> None:

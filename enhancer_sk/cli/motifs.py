@@ -24,6 +24,7 @@ from ._options import add_model_file_argument, add_runtime_arguments, command_pa
 from ._training import (
     add_data_arguments,
     add_model_arguments,
+    check_labels,
     describe_estimator,
     given_data_sources,
     model_from_args,
@@ -50,8 +51,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = command_parser(subparsers, "motifs", HELP, DESCRIPTION)
     add_model_file_argument(p, required=False)
     add_data_arguments(p)
-    add_model_arguments(p, two_layer=False)
-    p.set_defaults(model="deepenhancer", preset="full")
+    add_model_arguments(p, two_layer=False, model="deepenhancer", preset="full")
     p.add_argument("--save-model", metavar="PATH", help="save the trained model as a model file")
     mo = p.add_argument_group("motifs")
     mo.add_argument("--outdir", required=True, help="output folder (created)")
@@ -79,6 +79,8 @@ def _model(args: argparse.Namespace):
 
     if args.model != "deepenhancer":
         raise ValueError(f"motifs reads the kernels of a DeepEnhancer CNN; --model {args.model} has none")
+    if args.ensemble != 1:
+        raise ValueError("motifs reads the kernels of one network; --ensemble does not apply")
     threads = resolve_threads(args.threads)
     if args.model_file is not None:
         if given_data_sources(args):
@@ -92,6 +94,7 @@ def _model(args: argparse.Namespace):
         set_runtime(model, threads=threads)
         return model
     _, X, y, description = read_training_data(args)
+    check_labels(y, three_class_hint="motifs trains one binary network: give two classes")
     model = model_from_args(args, length=300)
     set_runtime(model, threads=threads, verbose=0 if args.quiet else 1)
     _log(f"training {describe_estimator(model)} on {description}")

@@ -49,8 +49,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     os.close(fd)
     tmp = Path(tmp)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())
         yield tmp
+        # after the writer: some (safetensors) recreate the file with private permissions
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
