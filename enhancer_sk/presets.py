@@ -26,21 +26,19 @@ __all__ = ["MODEL_NAMES", "NETWORKS", "PRESETS", "Recipe", "RECIPES", "build_mod
 
 #: Model names, in display order.
 MODEL_NAMES = ("kmer", "gkm", "lstmatt", "deepenhancer", "gc")
-#: The models that are neural networks (epochs, learning rate, seeds, presets apply).
-NETWORKS = ("lstmatt", "deepenhancer")
 #: Preset names.
 PRESETS = ("fast", "full")
 
 
-def _kmer(preset: str, seed: int, threads: int | None, length: int) -> dict:
+def _kmer(preset: str, length: int) -> dict:
     return {}
 
 
-def _gkm(preset: str, seed: int, threads: int | None, length: int) -> dict:
+def _gkm(preset: str, length: int) -> dict:
     return {"probability": True}
 
 
-def _lstmatt(preset: str, seed: int, threads: int | None, length: int) -> dict:
+def _lstmatt(preset: str, length: int) -> dict:
     params = {"module__sequence_length": length}
     if preset == "fast":  # small network, few epochs at a higher learning rate
         params.update(max_epochs=10, lr=1e-3, module__lstm_units=16, module__lstm_layers=1,
@@ -53,7 +51,7 @@ def _lstmatt(preset: str, seed: int, threads: int | None, length: int) -> dict:
     return params
 
 
-def _deepenhancer(preset: str, seed: int, threads: int | None, length: int) -> dict:
+def _deepenhancer(preset: str, length: int) -> dict:
     if preset == "fast":  # one window per sequence, no batch norm, narrow layers, early stopping
         return {"architecture": "4conv2pool", "window": length, "max_epochs": 30, "lr": 3e-3,
                 "module__n_kernels_1": 32, "module__n_kernels_2": 32, "module__n_hidden_1": 32,
@@ -95,8 +93,8 @@ class Recipe:
     title: str
     #: the estimator class (imported on call)
     estimator_class: Callable[[], type] | None
-    #: preset, seed, threads, typical length -> parameters set on top of the class defaults
-    params: Callable[[str, int, int | None, int], dict]
+    #: preset, typical length -> parameters set on top of the class defaults (seed and threads aside)
+    params: Callable[[str, int], dict]
     #: the model depends on a seed and has epochs / a learning rate
     network: bool = False
 
@@ -109,8 +107,12 @@ RECIPES: dict[str, Recipe] = {
     "deepenhancer": Recipe("deepenhancer", "DeepEnhancer CNN (one-hot windows, max voting)", _deepenhancer_class,
                            _deepenhancer, network=True),
     "gc": Recipe("gc", "GC content + logistic regression (the composition-only floor)", None,
-                 lambda preset, seed, threads, length: {}),
+                 lambda preset, length: {}),
 }
+
+
+#: The models that are neural networks (epochs, learning rate, seeds, presets apply).
+NETWORKS = tuple(name for name, recipe in RECIPES.items() if recipe.network)
 
 
 def _check(name: str, preset: str) -> Recipe:
@@ -136,7 +138,7 @@ def preset_values(name: str, preset: str = "fast", *, length: int = 200) -> dict
     dict
         ``{parameter: value}``.
     """
-    return _check(name, preset).params(preset, 0, None, length)
+    return _check(name, preset).params(preset, length)
 
 
 def build_model(name: str, *, preset: str = "fast", seed: int = 0, threads: int | None = None, length: int = 200):
@@ -169,7 +171,7 @@ def build_model(name: str, *, preset: str = "fast", seed: int = 0, threads: int 
 
         return make_pipeline(GCContent(), StandardScaler(), LogisticRegression())
     cls = recipe.estimator_class()
-    params = {"random_state": seed, **recipe.params(preset, seed, threads, length)}
+    params = {"random_state": seed, **recipe.params(preset, length)}
     if "threads" in cls().get_params(deep=False):
         params["threads"] = threads
     return cls(**params)

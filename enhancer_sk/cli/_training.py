@@ -50,13 +50,11 @@ __all__ = [
 #: Labels of the two-layer task, in the order non-enhancer, weak, strong.
 THREE_CLASS_LABELS = ("non", "weak", "strong")
 
-_NETS = NETWORKS
-
 #: Explicit model options: argparse dest -> (option string, {model name: estimator parameter}).
 _MODEL_OPTIONS: dict[str, tuple[str, dict[str, str]]] = {
-    "epochs": ("--epochs", {m: "max_epochs" for m in _NETS}),
-    "batch_size": ("--batch-size", {m: "batch_size" for m in _NETS}),
-    "lr": ("--lr", {m: "lr" for m in _NETS}),
+    "epochs": ("--epochs", {m: "max_epochs" for m in NETWORKS}),
+    "batch_size": ("--batch-size", {m: "batch_size" for m in NETWORKS}),
+    "lr": ("--lr", {m: "lr" for m in NETWORKS}),
     "architecture": ("--architecture", {"deepenhancer": "architecture"}),
     "window": ("--window", {"deepenhancer": "window"}),
     "stride": ("--stride", {"deepenhancer": "stride"}),
@@ -67,8 +65,8 @@ _MODEL_OPTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "gkm_k": ("--gkm-k", {"gkm": "k"}),
     "gkm_d": ("--gkm-d", {"gkm": "d"}),
     "C": ("--C", {"kmer": "C", "gkm": "C", "gc": "logisticregression__C"}),
-    "average_strands": ("--average-strands", {m: "average_strands" for m in _NETS}),
-    "validation_fraction": ("--validation-fraction", {m: "train_split" for m in _NETS}),
+    "average_strands": ("--average-strands", {m: "average_strands" for m in NETWORKS}),
+    "validation_fraction": ("--validation-fraction", {m: "train_split" for m in NETWORKS}),
 }
 
 
@@ -455,16 +453,16 @@ def model_from_args(args: argparse.Namespace, *, length: int):
     n_ensemble = getattr(args, "ensemble", 1)
     if n_ensemble < 1:
         raise ValueError(f"--ensemble must be at least 1, got {n_ensemble}")
-    if n_ensemble > 1 and not chosen & set(_NETS):
+    if n_ensemble > 1 and not chosen & set(NETWORKS):
         raise ValueError(f"--ensemble does not apply to model {' / '.join(sorted(chosen))} "
-                         f"(it applies to {', '.join(_NETS)}: the other models do not depend on a seed)")
+                         f"(it applies to {', '.join(NETWORKS)}: the other models do not depend on a seed)")
     models = {key: _build_one(name, args, length, options) for key, name in layer_names.items()}
     apply_params(models, args.param, by_prefix=two_layer)
     if n_ensemble > 1:
         from ..models.meta.ensemble import SeedEnsembleClassifier
 
         models = {key: SeedEnsembleClassifier(m, n_ensemble, random_state=args.seed)
-                  if layer_names[key] in _NETS else m for key, m in models.items()}
+                  if layer_names[key] in NETWORKS else m for key, m in models.items()}
     if not two_layer:
         return models["model"]
     from ..models.meta.two_layer import TwoLayerEnhancerClassifier

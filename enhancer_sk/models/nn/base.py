@@ -67,8 +67,7 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
       the array the module takes (used for prediction, and for training
       unless :meth:`training_data` is overridden);
     * :meth:`training_data`: sequences and their 0/1 targets -> what skorch
-      trains on (``(X, y)``, or a ``Dataset`` and ``None``) and the number
-      of sequences.
+      trains on (``(X, y)``, or a ``Dataset`` and ``None``).
 
     Parameters
     ----------
@@ -143,14 +142,14 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
         raise NotImplementedError
 
     def training_data(self, X, targets_of) -> tuple:
-        """What skorch trains on: ``(X_train, y_train, n_sequences)``.
+        """What skorch trains on: ``(X_train, y_train)``.
 
         ``targets_of(n)`` returns the 0/1 targets of the ``n`` sequences
         (checked against the labels).  Default: the encoded input and the
         targets.
         """
         Xe = self._encode_input(X)
-        return Xe, targets_of(len(Xe)), len(Xe)
+        return Xe, targets_of(len(Xe))
 
     def _encode_input(self, X):
         """Encode unless ``X`` is already a torch Dataset."""
@@ -234,7 +233,7 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
         def targets_of(n: int) -> np.ndarray:
             return self._labels_as_index(y, n) if fitted else self._encode_labels(y, n)
 
-        X_train, y_train, _ = self.training_data(X, targets_of)
+        X_train, y_train = self.training_data(X, targets_of)
         seed = torch_seed(self.random_state)
         with self._limit_threads(), torch.random.fork_rng(devices=[]):
             if seed is not None:

@@ -526,7 +526,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         The validation split (``train_split``) holds out whole sequences.
         """
         windows = self._windows(X)
-        return WindowDataset(windows, targets_of(windows.n_sequences)), None, windows.n_sequences
+        return WindowDataset(windows, targets_of(windows.n_sequences)), None
 
     # -- predict ------------------------------------------------------------------------
     def _predict_batch_size(self) -> int:
