@@ -16,7 +16,13 @@ import numpy as np
 
 from .exceptions import SequenceInputError, SingleClassError
 
-__all__ = ["check_training_labels", "validate_params"]
+__all__ = ["check_training_labels", "did_you_mean", "validate_params"]
+
+
+def did_you_mean(value, options) -> str:
+    """``"; did you mean 'x'?"`` naming the option closest to ``value``, or ``""`` when none is close."""
+    close = difflib.get_close_matches(str(value), [str(o) for o in options], n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def validate_params(estimator) -> None:
@@ -49,10 +55,8 @@ def validate_params(estimator) -> None:
             allowed = [o for c in options if isinstance(c, StrOptions) for o in sorted(c.options)]
             if not (isinstance(value, str) and allowed):
                 raise
-            close = difflib.get_close_matches(value, allowed, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
             raise InvalidParameterError(
-                f"unknown {name} {value!r}: {name} must be one of {allowed} ({caller}){hint}"
+                f"unknown {name} {value!r}: {name} must be one of {allowed} ({caller}){did_you_mean(value, allowed)}"
             ) from None
 
 

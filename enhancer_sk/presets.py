@@ -13,8 +13,7 @@ Every model the command line trains is built here, by name and preset:
 Presets: ``fast`` (small networks, few epochs: minutes on 2 cores for ~1,000
 sequences) and ``full`` (the published architectures; Enhancer-LSTMAtt with the
 recipe chosen by cross-validation on iEnhancer-2L, see ``benchmarks/ienhancer2l.py``).
-The presets change only the networks.  :func:`preset_values` lists what a
-preset sets, so the Galaxy help and the logs can name the values.
+The presets change only the networks.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["MODEL_NAMES", "NETWORKS", "PRESETS", "Recipe", "RECIPES", "build_model", "preset_values"]
+__all__ = ["MODEL_NAMES", "NETWORKS", "PRESETS", "Recipe", "RECIPES", "build_model"]
 
 #: Model names, in display order.
 MODEL_NAMES = ("kmer", "gkm", "lstmatt", "deepenhancer", "gc")
@@ -121,24 +120,6 @@ def _check(name: str, preset: str) -> Recipe:
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
     return RECIPES[name]
-
-
-def preset_values(name: str, preset: str = "fast", *, length: int = 200) -> dict:
-    """Parameters the preset sets on top of the estimator's defaults (seed and threads excluded).
-
-    Parameters
-    ----------
-    name : {"kmer", "gkm", "lstmatt", "deepenhancer", "gc"}
-    preset : {"fast", "full"}
-    length : int, default=200
-        Typical (median) training length, the input length of the networks.
-
-    Returns
-    -------
-    dict
-        ``{parameter: value}``.
-    """
-    return _check(name, preset).params(preset, length)
 
 
 def build_model(name: str, *, preset: str = "fast", seed: int = 0, threads: int | None = None, length: int = 200):

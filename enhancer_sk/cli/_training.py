@@ -21,12 +21,12 @@ Model
 from __future__ import annotations
 
 import argparse
-import difflib
 import inspect
 import json
 
 import numpy as np
 
+from .._validation import did_you_mean
 from ..presets import MODEL_NAMES, NETWORKS, PRESETS, RECIPES
 from ._options import parse_label
 
@@ -384,8 +384,7 @@ def _accepts(model, name: str) -> bool:
 
 def _unknown_param(name: str, models: dict[str, object]) -> ValueError:
     known = sorted({k for m in models.values() for k in m.get_params(deep=True)})
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(name, known)
     owners = " or ".join(f"{type(m).__name__}" for m in models.values())
     return ValueError(f"--param {name!r} is not a parameter of {owners}{hint}")
 

@@ -83,9 +83,9 @@ def _model(args: argparse.Namespace):
         raise ValueError("motifs reads the kernels of one network; --ensemble does not apply")
     threads = resolve_threads(args.threads)
     if args.model_file is not None:
-        if given_data_sources(args):
-            raise ValueError("give --model-file or training data (" + ", ".join(given_data_sources(args))
-                             + "), not both")
+        data = given_data_sources(args)
+        if data:
+            raise ValueError(f"give --model-file or training data ({', '.join(data)}), not both")
         _log(f"reading model {args.model_file}")
         model = load(args.model_file)
         if type(model) is not DeepEnhancerCNN:

@@ -23,7 +23,6 @@ excluded), so the region ``chr1 10 20`` is ``chromosome[10:20]`` in Python.
 
 from __future__ import annotations
 
-import difflib
 import gzip
 import os
 import shutil
@@ -37,6 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._validation import did_you_mean
 from ..exceptions import (
     BedFormatError,
     DuplicateIdError,
@@ -395,8 +395,7 @@ class ReferenceGenome:
         for alt in (f"chr{chrom}", chrom[3:] if chrom.startswith("chr") else None):
             if alt and alt in self.chrom_sizes:
                 return f"; did you mean {alt!r}? (the BED and the genome name chromosomes differently)"
-        close = difflib.get_close_matches(chrom, list(self.chrom_sizes), n=1)
-        return f"; did you mean {close[0]!r}?" if close else ""
+        return did_you_mean(chrom, self.chrom_sizes)
 
     def raw(self, chrom: str, start: int, end: int) -> str:
         """Bases ``start:end`` of ``chrom`` exactly as in the file (clipped to the chromosome)."""
@@ -551,9 +550,8 @@ def fetch_regions(
     >>> ids, X = fetch_regions("hg38.fa", "enhancers.bed", min_length=300)  # doctest: +SKIP
     """
     if on_out_of_bounds not in OUT_OF_BOUNDS:
-        close = difflib.get_close_matches(str(on_out_of_bounds), OUT_OF_BOUNDS, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"on_out_of_bounds must be one of {OUT_OF_BOUNDS}, got {on_out_of_bounds!r}{hint}")
+        raise ValueError(f"on_out_of_bounds must be one of {OUT_OF_BOUNDS}, got {on_out_of_bounds!r}"
+                         f"{did_you_mean(on_out_of_bounds, OUT_OF_BOUNDS)}")
     for label, value, low in (("min_length", min_length, 1), ("flank", flank, 0)):
         if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low):
             raise ValueError(f"{label} must be an integer >= {low}, got {value!r}")

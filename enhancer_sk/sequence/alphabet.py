@@ -18,6 +18,8 @@ representation.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = [
@@ -102,6 +104,7 @@ def reverse_complement_codes(codes):
     return COMPLEMENT_CODES[codes].astype(codes.dtype, copy=False)[..., ::-1]
 
 
+@functools.lru_cache(maxsize=8)
 def _torch_complement(device):
     import torch
 

@@ -13,7 +13,6 @@ parameters (default ``"non"``, ``"weak"``, ``"strong"``).
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import KW_ONLY, dataclass
 from typing import ClassVar
 
@@ -24,7 +23,7 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 
-from ..._validation import validate_params
+from ..._validation import did_you_mean, validate_params
 from ...exceptions import SingleClassError
 from ...sequence.codes import as_sequences, is_sequence_path
 
@@ -118,8 +117,7 @@ class TwoLayerEnhancerClassifier(ClassifierMixin, BaseEstimator):
         known = np.isin(y, np.asarray(labels, dtype=object))
         if not known.all():
             bad = y[~known][0]
-            close = difflib.get_close_matches(str(bad), [str(v) for v in labels], n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(bad, labels)
             raise ValueError(
                 f"unknown label {bad!r}: y must hold the labels non_label={labels[0]!r}, "
                 f"weak_label={labels[1]!r}, strong_label={labels[2]!r}{hint}"

@@ -24,7 +24,6 @@ model file format, :mod:`enhancer_sk.model_files`).
 
 from __future__ import annotations
 
-import difflib
 import numbers
 import os
 from collections.abc import Mapping
@@ -37,6 +36,7 @@ from skorch import NeuralNetBinaryClassifier
 from skorch.callbacks import EarlyStopping, EpochTimer, LRScheduler, PassthroughScoring, PrintLog
 from torch import nn
 
+from ..._validation import did_you_mean
 from ...exceptions import ModelFileError
 from ...sequence.alphabet import reverse_complement_one_hot
 from ...sequence.codes import as_sequence_codes
@@ -65,9 +65,8 @@ ARCHITECTURES: dict[str, tuple[int, bool, bool]] = {
 
 def _check_architecture(name) -> tuple[int, bool, bool]:
     if name not in ARCHITECTURES:
-        close = difflib.get_close_matches(str(name), list(ARCHITECTURES), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"unknown architecture {name!r}: choose one of {sorted(ARCHITECTURES)}{hint}")
+        raise ValueError(f"unknown architecture {name!r}: choose one of {sorted(ARCHITECTURES)}"
+                         f"{did_you_mean(name, ARCHITECTURES)}")
     return ARCHITECTURES[name]
 
 
