@@ -670,3 +670,7 @@ def test_deepenhancer_files_are_model_files(fitted, tmp_path):
     kmer, _, _ = fitted("kmersvm_rbf")
     save(kmer, tmp_path / "k.eskm")
     assert describe(tmp_path / "k.eskm")["class"] == "KmerSVM"
+    # a caller that needs one kind of model says so, and another kind is refused before any array is read
+    assert type(load(tmp_path / "m.safetensors", kind=DeepEnhancerCNN)) is DeepEnhancerCNN
+    with pytest.raises(ModelFileError, match="holds a KmerSVM, not a DeepEnhancerCNN"):
+        load(tmp_path / "k.eskm", kind=DeepEnhancerCNN)

@@ -87,10 +87,7 @@ def _model(args: argparse.Namespace):
         if data:
             raise ValueError(f"give --model-file or training data ({', '.join(data)}), not both")
         _log(f"reading model {args.model_file}")
-        model = load(args.model_file)
-        if type(model) is not DeepEnhancerCNN:
-            raise ValueError(f"{args.model_file!r} holds a {type(model).__name__}, not a DeepEnhancerCNN: "
-                             "motifs reads the first-layer kernels of a DeepEnhancer CNN")
+        model = load(args.model_file, kind=DeepEnhancerCNN)  # motifs reads a DeepEnhancer CNN's kernels
         set_runtime(model, threads=threads)
         return model
     _, X, y, description = read_training_data(args)

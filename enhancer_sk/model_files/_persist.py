@@ -327,7 +327,7 @@ def _read(path) -> tuple[str, dict, dict, int]:
     return path, header, _document(path, meta), size
 
 
-def load(path: str | os.PathLike):
+def load(path: str | os.PathLike, *, kind: type | None = None):
     """Read a model file written by :func:`save` (nothing in the file is executed).
 
     Parameters
@@ -335,6 +335,9 @@ def load(path: str | os.PathLike):
     path : str or path-like
         A model file (format :data:`~enhancer_sk.model_files.FORMAT_VERSION`
         or older, see :mod:`enhancer_sk.model_files`).
+    kind : class, optional
+        The estimator class the file must hold (exactly); a file holding
+        another class is refused, before any array is read.
 
     Returns
     -------
@@ -346,8 +349,8 @@ def load(path: str | os.PathLike):
     FileNotFoundError
         No such file.
     ModelFileError
-        Not a model file, truncated or damaged, of a newer format, or naming a
-        class or value outside the allow-lists.
+        Not a model file, truncated or damaged, of a newer format, naming a
+        class or value outside the allow-lists, or not of ``kind``.
 
     Warns
     -----
@@ -359,6 +362,8 @@ def load(path: str | os.PathLike):
     from safetensors.numpy import load_file
 
     path, _, doc, _ = _read(path)
+    if kind is not None and doc["class"] != kind.__name__:
+        raise ModelFileError(f"{path!r} holds a {doc['class']}, not a {kind.__name__}")
     try:
         arrays = load_file(path)
     except (SafetensorError, OSError, ValueError, TypeError) as err:

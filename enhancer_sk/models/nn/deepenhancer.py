@@ -37,7 +37,6 @@ from skorch.callbacks import EarlyStopping, EpochTimer, LRScheduler, Passthrough
 from torch import nn
 
 from ..._validation import did_you_mean
-from ...exceptions import ModelFileError
 from ...sequence.alphabet import reverse_complement_one_hot
 from ...sequence.codes import as_sequence_codes
 from ...sequence.encoders import codes_to_one_hot
@@ -731,10 +730,7 @@ def _pretrained_state(source) -> Mapping[str, torch.Tensor]:
     if isinstance(source, (str, os.PathLike)):
         from ...model_files import load
 
-        model = load(source)
-        if type(model) is not DeepEnhancerCNN:
-            raise ModelFileError(f"{os.fspath(source)!r} holds a {type(model).__name__}, not a DeepEnhancerCNN")
-        return model.module_.state_dict()
+        return load(source, kind=DeepEnhancerCNN).module_.state_dict()
     if isinstance(source, Mapping):
         return source
     raise ValueError(
