@@ -6,7 +6,7 @@ Architecture section):
 
 * :mod:`enhancer_sk.sequence`: alphabet, codes, fixed length, encoders, windows;
 * :mod:`enhancer_sk.io`: FASTA, labels, BED / genome, tables, atomic files;
-* :mod:`enhancer_sk.datasets`: iEnhancer-2L (fetched with checksums), synthetic enhancers;
+* :mod:`enhancer_sk.datasets`: iEnhancer-2L and VISTA (fetched with checksums), synthetic enhancers;
 * :mod:`enhancer_sk.models`: the networks (``nn``), the SVMs (``svm``), ensembles and
   the two-layer classifier (``meta``);
 * :mod:`enhancer_sk.presets`: the named model recipes of the command line, the
@@ -29,6 +29,8 @@ __version__ = "0.1.0"
 
 __getattr__, __dir__, __all__ = attach(__name__, {
     "load_ienhancer2l": ".datasets.ienhancer2l",
+    "load_vista": ".datasets.vista",
+    "fetch_vista": ".datasets.vista",
     "make_synthetic_enhancers": ".datasets.synthetic",
     "read_fasta": ".io.fasta",
     "read_bed": ".io.genome",
