@@ -19,6 +19,7 @@ from enhancer_sk.sequence.encoders import (
     GCContent,
     KmerSpectrum,
     OneHotEncoder,
+    SequenceLength,
     SequenceTokenizer,
     gc_content,
     one_hot_encode,
@@ -139,6 +140,11 @@ def test_transformers_in_pipeline_and_clone():
 def test_gc_content():
     assert gc_content(["GGCC", "AATT", "GANN", "NNNN"]).tolist() == [1.0, 0.0, 0.5, 0.0]
     assert GCContent().fit_transform(["GC"]).shape == (1, 1)
+
+
+def test_sequence_length_feature():
+    np.testing.assert_allclose(SequenceLength().fit_transform(["A" * 10, "ACGN" * 25]), [[1.0], [2.0]])
+    assert SequenceLength().get_feature_names_out().tolist() == ["log10_length"]
 
 
 def test_every_kmer_named_once():

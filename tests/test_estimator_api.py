@@ -18,7 +18,7 @@ from estimator_checks import DATA_FREE_CHECKS, run_data_free_check
 from sklearn.base import clone
 
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
-from enhancer_sk.sequence.encoders import GCContent, KmerSpectrum, OneHotEncoder, SequenceTokenizer
+from enhancer_sk.sequence.encoders import GCContent, KmerSpectrum, OneHotEncoder, SequenceLength, SequenceTokenizer
 
 ESTIMATORS = [
     KmerSpectrum(),
@@ -27,6 +27,7 @@ ESTIMATORS = [
     OneHotEncoder(length=50, flatten=True),
     SequenceTokenizer(length=50),
     GCContent(),
+    SequenceLength(),
 ]
 
 #: the checks without data (estimator_checks.DATA_FREE_CHECKS) and, for the transformers, one more

@@ -66,3 +66,30 @@ def test_scoring_with_string_labels():
     y = np.where(X[:, 0] > 0, "strong", "weak")  # positive class: the larger label, "weak"
     res = cross_validate(LogisticRegression(), X, y, cv=3, scoring=SCORING)
     assert np.all(res["test_AUPRC"] > 0.8) and np.all(res["test_AUC"] > 0.8)
+
+
+def test_bootstrap_ci_is_reproducible_and_covers_the_true_auc():
+    from sklearn.metrics import roc_auc_score
+
+    from enhancer_sk.evaluation.metrics import bootstrap_ci
+
+    rng = np.random.default_rng(0)
+    y = np.r_[np.zeros(200), np.ones(200)]
+    score = y + rng.normal(0, 1.5, 400)
+    a = bootstrap_ci(y, score, n_resamples=500, random_state=3)
+    assert a == bootstrap_ci(y, score, n_resamples=500, random_state=3)
+    assert a != bootstrap_ci(y, score, n_resamples=500, random_state=4)
+    auc, low, high = a
+    assert auc == roc_auc_score(y, score) and low < auc < high and 0.05 < high - low < 0.2
+    # coverage over simulated test sets: the true AUROC of N(1, 1.5) vs N(0, 1.5) is Phi(1 / (1.5 sqrt 2))
+    from scipy.stats import norm
+
+    true_auc = norm.cdf(1 / (1.5 * np.sqrt(2)))
+    hits = 0
+    for i in range(60):
+        s = y + rng.normal(0, 1.5, 400)
+        _, lo, hi = bootstrap_ci(y, s, n_resamples=300, random_state=i)
+        hits += lo <= true_auc <= hi
+    assert 50 <= hits <= 60  # nominal 95%: 57 of 60 expected
+    with pytest.raises(ValueError, match="one length"):
+        bootstrap_ci(y, score[:10])

@@ -5,6 +5,7 @@
 * :data:`SCORING`: a dict of scorers for ``cross_validate(..., scoring=SCORING)``.
 * :func:`paper_scores`: the paper-style row from labels and scores.
 * :func:`format_table`: rows of scores as an aligned text table.
+* :func:`bootstrap_ci`: a score with its stratified-bootstrap confidence interval.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "SCORING",
     "auprc_score",
     "binary_positive_label",
+    "bootstrap_ci",
     "confusion_counts",
     "format_table",
     "paper_scores",
@@ -51,6 +53,65 @@ def binary_positive_label(y_true, pos_label=None, *, purpose: str = "this score"
     if pos_label not in classes:
         raise ValueError(f"pos_label {pos_label!r} is not one of the labels {classes.tolist()}")
     return classes, pos_label
+
+
+def bootstrap_ci(
+    y_true,
+    y_score,
+    metric=roc_auc_score,
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    random_state=0,
+) -> tuple[float, float, float]:
+    """A score and its stratified percentile-bootstrap confidence interval.
+
+    The test set is resampled with replacement within each class (so every
+    resample keeps the class sizes, and a ranking score such as AUROC is
+    always defined), ``metric(y_true, y_score)`` is computed on each
+    resample, and the interval is the ``(1 - confidence) / 2`` and
+    ``(1 + confidence) / 2`` quantiles of those scores.
+
+    Parameters
+    ----------
+    y_true : array of shape (n,)
+        Binary labels.
+    y_score : array of shape (n,)
+        Scores (or predicted labels, for a label metric).
+    metric : callable, default=roc_auc_score
+        ``metric(y_true, y_score) -> float``.
+    confidence : float, default=0.95
+    n_resamples : int, default=2000
+    random_state : int, Generator or None, default=0
+        Seed of the resampling: the same seed gives the same interval.
+
+    Returns
+    -------
+    (score, low, high) : tuple of float
+        The score on the whole test set and the interval's bounds.
+
+    Examples
+    --------
+    >>> y = np.r_[np.zeros(50), np.ones(50)]
+    >>> score, low, high = bootstrap_ci(y, y + np.random.default_rng(0).normal(0, 1, 100))
+    >>> low < score < high
+    True
+    """
+    y_true = np.asarray(y_true)
+    y_score = np.asarray(y_score)
+    if y_true.shape != y_score.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true and y_score must be 1-D of one length, got {y_true.shape} and {y_score.shape}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence!r}")
+    rng = np.random.default_rng(random_state)
+    strata = [np.flatnonzero(y_true == c) for c in np.unique(y_true)]
+    scores = np.empty(int(n_resamples))
+    for i in range(len(scores)):
+        idx = np.concatenate([rng.choice(s, len(s)) for s in strata])
+        scores[i] = metric(y_true[idx], y_score[idx])
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(scores, [alpha, 1 - alpha])
+    return float(metric(y_true, y_score)), float(low), float(high)
 
 
 def _positive_label(y_true, pos_label):

@@ -21,6 +21,7 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "sequence_codes": ".codes",
     "fixed_length_codes": ".fixed_length",
     "GCContent": ".encoders",
+    "SequenceLength": ".encoders",
     "KmerSpectrum": ".encoders",
     "OneHotEncoder": ".encoders",
     "SequenceTokenizer": ".encoders",

@@ -11,7 +11,9 @@ Encoders with a ``length`` centre-crop / N-pad to it
   A=0 C=1 G=2 T=3 N=4 of :mod:`enhancer_sk.sequence.alphabet`, int64 (the
   input of an embedding layer);
 * k-mer spectra (:func:`kmer_counts`, :class:`KmerSpectrum`), sparse;
-* GC content (:func:`gc_content`, :class:`GCContent`).
+* GC content (:func:`gc_content`, :class:`GCContent`) and length
+  (:class:`SequenceLength`): the features of the composition-only and
+  length-only baselines.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ __all__ = [
     "GCContent",
     "KmerSpectrum",
     "OneHotEncoder",
+    "SequenceLength",
     "SequenceTokenizer",
     "codes_to_one_hot",
     "gc_content",
@@ -303,3 +306,18 @@ class GCContent(_SequenceTransformer):
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.asarray(["gc_content"], dtype=object)
+
+
+class SequenceLength(_SequenceTransformer):
+    """The log10 of each sequence's length as the single feature, shape (n, 1).
+
+    With a ``LogisticRegression`` it gives the length-only baseline: on data
+    sets where enhancers and controls differ in length, a model can score
+    well by length alone.
+    """
+
+    def transform(self, X) -> np.ndarray:
+        return np.log10(np.maximum(sequence_codes(X).lengths, 1).astype(np.float64))[:, None]
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.asarray(["log10_length"], dtype=object)
