@@ -27,6 +27,8 @@ __all__ = ["MODEL_NAMES", "NETWORKS", "PRESETS", "Recipe", "RECIPES", "build_mod
 MODEL_NAMES = ("kmer", "gkm", "lstmatt", "deepenhancer", "gc")
 #: Preset names.
 PRESETS = ("fast", "full")
+#: DeepEnhancer windows per sequence and epoch in the ``full`` preset.
+FULL_WINDOWS_PER_SEQUENCE = 4
 
 
 def _kmer(preset: str, length: int) -> dict:
@@ -55,7 +57,9 @@ def _deepenhancer(preset: str, length: int) -> dict:
         return {"architecture": "4conv2pool", "window": length, "max_epochs": 30, "lr": 3e-3,
                 "module__n_kernels_1": 32, "module__n_kernels_2": 32, "module__n_hidden_1": 32,
                 "module__n_hidden_2": 16}
-    return {}
+    # the paper's network and 300-bp windows; 4 windows per sequence and epoch (re-drawn every epoch), so an
+    # epoch costs the same for 200-bp and 2-kb sequences
+    return {"train_windows_per_sequence": FULL_WINDOWS_PER_SEQUENCE}
 
 
 def _kmer_class():

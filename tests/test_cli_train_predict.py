@@ -17,8 +17,9 @@ from enhancer_sk.io.labels import read_class_fastas, read_labelled_fasta
 from enhancer_sk.model_files._persist import describe, load
 from enhancer_sk.models.meta.ensemble import SeedEnsembleClassifier
 from enhancer_sk.models.meta.two_layer import TwoLayerEnhancerClassifier
-from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN, GroupValidSplit
+from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN
 from enhancer_sk.models.nn.lstmatt import EnhancerLSTMAttClassifier
+from enhancer_sk.models.nn.windowed import GroupValidSplit
 from enhancer_sk.models.svm.gkm import GkmSVM
 from enhancer_sk.models.svm.kmer import KmerSVM
 

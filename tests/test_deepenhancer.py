@@ -16,13 +16,8 @@ from tiny import CHECKS_DEEPENHANCER, tiny_deepenhancer
 from enhancer_sk import load, save
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.exceptions import ModelFileError
-from enhancer_sk.models.nn.deepenhancer import (
-    ARCHITECTURES,
-    DeepEnhancerCNN,
-    DeepEnhancerNet,
-    GroupValidSplit,
-    WindowDataset,
-)
+from enhancer_sk.models.nn.deepenhancer import ARCHITECTURES, DeepEnhancerCNN, DeepEnhancerNet
+from enhancer_sk.models.nn.windowed import GroupValidSplit, WindowDataset
 from enhancer_sk.sequence.alphabet import reverse_complement
 from enhancer_sk.sequence.windows import SlidingWindows
 

@@ -337,7 +337,7 @@ def _option_value(model_name: str, dest: str, value, seed: int):
         if value == 0:
             return None
         if model_name == "deepenhancer":
-            from ..models.nn.deepenhancer import GroupValidSplit
+            from ..models.nn.windowed import GroupValidSplit
 
             return GroupValidSplit(value)
         from skorch.dataset import ValidSplit

@@ -35,7 +35,8 @@ ALLOWED_CLASSES: Mapping[str, tuple[str, str]] = _table("""
     enhancer_sk.models.svm.gkm.GkmSVM enhancer_sk.models.meta.two_layer.TwoLayerEnhancerClassifier
     enhancer_sk.models.meta.ensemble.SeedEnsembleClassifier enhancer_sk.sequence.encoders.OneHotEncoder
     enhancer_sk.sequence.encoders.SequenceTokenizer enhancer_sk.sequence.encoders.KmerSpectrum
-    enhancer_sk.sequence.encoders.GCContent sklearn.pipeline.Pipeline sklearn.pipeline.FeatureUnion
+    enhancer_sk.sequence.encoders.GCContent enhancer_sk.sequence.encoders.SequenceLength
+    sklearn.pipeline.Pipeline sklearn.pipeline.FeatureUnion
     sklearn.preprocessing.StandardScaler sklearn.preprocessing.MinMaxScaler
     sklearn.preprocessing.MaxAbsScaler sklearn.preprocessing.Normalizer
     sklearn.linear_model.LogisticRegression sklearn.svm.SVC sklearn.svm.LinearSVC
@@ -60,12 +61,15 @@ ALLOWED_REFERENCES: Mapping[str, tuple[str, str]] = _table("""
     skorch.dataset.Dataset skorch.utils.noop skorch.utils.to_numpy builtins.print
 """, key="dotted")
 
-#: Small objects a parameter may hold, rebuilt by calling their class with their saved parameters.
+#: Small objects a parameter may hold, rebuilt by calling their class with their saved parameters
+#: (``deepenhancer.GroupValidSplit``: where files written before the class moved to ``windowed`` name it).
 ALLOWED_CONSTRUCTED: Mapping[str, tuple[str, str]] = _table("""
-    skorch.dataset.ValidSplit enhancer_sk.models.nn.deepenhancer.GroupValidSplit
+    skorch.dataset.ValidSplit enhancer_sk.models.nn.windowed.GroupValidSplit
+    enhancer_sk.models.nn.deepenhancer.GroupValidSplit
     skorch.callbacks.EarlyStopping skorch.callbacks.LRScheduler skorch.callbacks.GradientNormClipping
     skorch.callbacks.EpochScoring skorch.callbacks.PassthroughScoring skorch.callbacks.PrintLog
     skorch.callbacks.EpochTimer enhancer_sk.models.nn.callbacks.CosineAnnealing
+    enhancer_sk.models.nn.callbacks.BatchProgress enhancer_sk.models.nn.callbacks.EpochLog
 """, key="dotted")
 
 #: LRScheduler policies given by name (skorch resolves them in its own module)

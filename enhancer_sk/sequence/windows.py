@@ -215,6 +215,10 @@ class SlidingWindows:
         """Sequence index of windows ``start..stop-1``."""
         return np.searchsorted(self.offsets, np.arange(start, stop, dtype=np.int64), side="right") - 1
 
+    def groups_at(self, k: np.ndarray) -> np.ndarray:
+        """Sequence index of the windows numbered ``k``."""
+        return np.searchsorted(self.offsets, np.asarray(k, dtype=np.int64), side="right") - 1
+
     def groups(self) -> np.ndarray:
         """Sequence index of every window, shape (n_windows,) (for grouped splits)."""
         return np.repeat(np.arange(self.n_sequences, dtype=np.int64), self.counts)

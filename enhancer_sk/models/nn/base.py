@@ -25,11 +25,12 @@ import torch
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval
 from skorch import NeuralNetBinaryClassifier
-from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
+from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring
 
 from ..._validation import check_training_labels, validate_params
 from ...sequence.codes import is_sequence_path
 from ...threads import limit_threads
+from .callbacks import BatchProgress, EpochLog
 
 __all__ = ["SequenceNetClassifier", "encoded_accuracy", "torch_seed"]
 
@@ -88,7 +89,11 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
         Torch threads during fit / predict; None: ``GALAXY_SLOTS`` or all CPUs
         available to the process.
     verbose : int, default=0
-        1 prints the skorch epoch log.
+        1 prints the skorch epoch log (coloured on a terminal only) and
+        reports progress inside epochs and predictions that run longer than
+        10 s (callback ``"batch_progress"``, a
+        :class:`~enhancer_sk.models.nn.callbacks.BatchProgress`: a bar on a
+        terminal, a plain line every 30 s elsewhere).
     **kwargs
         Any skorch ``NeuralNet`` parameter (``callbacks``, ``train_split``,
         ``module__*``, ``optimizer__*``, ``iterator_train__*`` ...).
@@ -133,7 +138,8 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("valid_loss", PassthroughScoring(name="valid_loss")),
             ("valid_acc", EpochScoring(encoded_accuracy, name="valid_acc", lower_is_better=False)),
-            ("print_log", PrintLog()),
+            ("batch_progress", BatchProgress()),  # before print_log: the bar is cleared before the epoch line
+            ("print_log", EpochLog()),
         ]
 
     # -- hooks ------------------------------------------------------------------------------
@@ -261,8 +267,32 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
 
     def _iter_batches(self, Xe):
         dataset = self.get_dataset(Xe)
-        for batch in self.get_iterator(dataset, training=False):
+        batches = self.get_iterator(dataset, training=False)
+        for batch in self._report_prediction(batches, BatchProgress.n_batches(self, dataset, training=False)):
             yield batch[0] if isinstance(batch, (tuple, list)) else batch
+
+    def forward_iter(self, X, training=False, device="cpu"):
+        """skorch's ``forward_iter`` (behind ``predict_proba``), reporting progress over the batches when verbose."""
+        outputs = super().forward_iter(X, training=training, device=device)
+        if training:
+            return outputs
+        return self._report_prediction(outputs, BatchProgress.n_batches(self, X, training=False))
+
+    def _report_prediction(self, batches, n_batches: int | None):
+        """``batches`` of a prediction, with progress when ``verbose`` and the net has a ``BatchProgress`` callback.
+
+        Where prediction reports progress (``predict_proba`` through
+        :meth:`forward_iter`, ``decision_function`` through :meth:`_iter_batches`),
+        with the settings of the net's :class:`~enhancer_sk.models.nn.callbacks.BatchProgress`
+        callback; ``n_batches`` None: their number is unknown.
+        """
+        if not self.verbose or self.verbose < 1:
+            return batches
+        progress = next((cb for _, cb in getattr(self, "callbacks_", None) or []
+                         if isinstance(cb, BatchProgress)), None)
+        if progress is None:
+            return batches
+        return progress.track(batches, n_batches, label="predict")
 
     def infer_logits(self, xb) -> np.ndarray:
         """Logits of one batch in evaluation mode, as float32 NumPy."""

@@ -12,7 +12,10 @@ convolutional neural networks", BMC Bioinformatics 18(Suppl 13):478
   window that contains them;
 * trains on the windows, each with its sequence's label, holding out whole
   *sequences* for early stopping (:class:`GroupValidSplit`; windows of one
-  sequence never straddle the split);
+  sequence never straddle the split): every window in every epoch (the
+  paper's augmentation), or ``train_windows_per_sequence`` windows per
+  sequence re-drawn every epoch, so that an epoch costs the same whatever the
+  sequences' length (:mod:`enhancer_sk.models.nn.windowed`);
 * scores a sequence of any length by the maximum (the paper's voting) or the
   mean of its window probabilities, optionally averaging both strands;
 * can start from another fitted model (``init_from``) with the convolutional
@@ -33,7 +36,7 @@ import torch
 from scipy.special import expit
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch import NeuralNetBinaryClassifier
-from skorch.callbacks import EarlyStopping, EpochTimer, LRScheduler, PassthroughScoring, PrintLog
+from skorch.callbacks import EarlyStopping, EpochTimer, LRScheduler, PassthroughScoring
 from torch import nn
 
 from ..._validation import did_you_mean
@@ -43,13 +46,18 @@ from ...sequence.encoders import codes_to_one_hot
 from ...sequence.windows import SlidingWindows
 from .._proba import logit
 from .base import SequenceNetClassifier
+from .callbacks import BatchProgress, EpochLog
+from .windowed import (
+    GroupValidSplit,
+    SampledWindowDataset,
+    WindowDataset,
+    WindowedTrainingMixin,
+)
 
 __all__ = [
     "ARCHITECTURES",
     "DeepEnhancerCNN",
     "DeepEnhancerNet",
-    "GroupValidSplit",
-    "WindowDataset",
 ]
 
 #: architecture name -> (number of convolution pairs, max-pooling, batch normalisation)
@@ -270,85 +278,7 @@ class DeepEnhancerNet(nn.Module):
             self._shared_features(pooled, layers[i + 1:], segment[sel], (starts[sel] - r) // k, rows[sel], out)
 
 
-class WindowDataset(torch.utils.data.Dataset):
-    """Training windows of labelled sequences, built lazily batch by batch.
-
-    Item ``i`` is ``(one_hot window (4, window) float32, label float32)``; the
-    label is the one of the window's sequence.  ``groups`` gives the sequence
-    of every window and ``sequence_labels`` the label of every sequence.
-    """
-
-    def __init__(self, windows: SlidingWindows, sequence_labels: np.ndarray):
-        self.windows = windows
-        self.sequence_labels = np.asarray(sequence_labels, dtype=np.float32)
-        self.groups = windows.groups()
-
-    def __len__(self) -> int:
-        return self.windows.n_windows
-
-    def __getitems__(self, indices):
-        k = np.asarray(indices, dtype=np.int64)
-        x = torch.from_numpy(codes_to_one_hot(self.windows.codes_at(k)))
-        y = torch.from_numpy(self.sequence_labels[self.groups[k]])
-        return list(zip(x.unbind(0), y.unbind(0)))
-
-    def __getitem__(self, i):
-        return self.__getitems__([int(i)])[0]
-
-
-class GroupValidSplit:
-    """skorch ``train_split`` holding out whole sequences of a :class:`WindowDataset`.
-
-    Parameters
-    ----------
-    fraction : float, default=0.1
-        Fraction of the sequences (with all their windows) used for validation.
-    stratified : bool, default=True
-        Keep the class proportions (falls back to a plain split when a class
-        is too small).
-    random_state : int or None, default=None
-        Seed of the split; None draws it from torch's generator, which the
-        estimator seeds from its ``random_state``.
-    """
-
-    def __init__(self, fraction: float = 0.1, stratified: bool = True, random_state: int | None = None):
-        self.fraction = fraction
-        self.stratified = stratified
-        self.random_state = random_state
-
-    def __repr__(self) -> str:
-        return (f"GroupValidSplit(fraction={self.fraction!r}, stratified={self.stratified!r}, "
-                f"random_state={self.random_state!r})")
-
-    def __call__(self, dataset, y=None, **fit_params):
-        from sklearn.model_selection import train_test_split
-
-        if not hasattr(dataset, "groups") or not hasattr(dataset, "sequence_labels"):
-            raise TypeError("GroupValidSplit needs a WindowDataset (with groups and sequence_labels)")
-        if not 0 < self.fraction < 1:
-            raise ValueError(f"fraction must lie in (0, 1), got {self.fraction!r}")
-        labels = dataset.sequence_labels
-        n = len(labels)
-        seed = self.random_state
-        if seed is None:
-            seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
-        idx = np.arange(n)
-        n_valid = max(1, int(round(self.fraction * n)))
-        if n_valid >= n:
-            raise ValueError(f"cannot hold out {self.fraction:.0%} of only {n} sequences for validation")
-        try:
-            stratify = labels if self.stratified else None
-            _, valid = train_test_split(idx, test_size=n_valid, stratify=stratify, random_state=seed)
-        except ValueError:  # a class too small to stratify
-            _, valid = train_test_split(idx, test_size=n_valid, random_state=seed)
-        is_valid = np.zeros(n, dtype=bool)
-        is_valid[valid] = True
-        in_valid = is_valid[dataset.groups]
-        return (torch.utils.data.Subset(dataset, np.flatnonzero(~in_valid).tolist()),
-                torch.utils.data.Subset(dataset, np.flatnonzero(in_valid).tolist()))
-
-
-class DeepEnhancerCNN(SequenceNetClassifier):
+class DeepEnhancerCNN(WindowedTrainingMixin, SequenceNetClassifier):
     """DeepEnhancer CNN classifier for DNA sequences of any length.
 
     Genome regions: plain sequences shorter than ``window`` are padded with
@@ -376,6 +306,14 @@ class DeepEnhancerCNN(SequenceNetClassifier):
     max_windows_per_sequence : int or None, default=None
         At most this many evenly spaced windows per sequence (fit and
         predict); None: all.
+    train_windows_per_sequence : int or None, default=None
+        Train on this many windows of each sequence per epoch, re-drawn every
+        epoch (:class:`~enhancer_sk.models.nn.windowed.SampledWindowDataset`:
+        all windows are drawn over ``ceil(windows / this)`` epochs), so an
+        epoch's cost depends on the number of sequences, not on their
+        length; the validation sequences are then scored as ``predict_proba``
+        scores them (every window, then ``aggregate``).  None: every window
+        in every epoch (the paper), validated window by window.
     aggregate : {"max", "mean"}, default="max"
         How window probabilities make the sequence's (max: the paper's voting).
     average_strands : bool, default=False
@@ -421,6 +359,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         "window": [Interval(numbers.Integral, 1, None, closed="left")],
         "stride": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_windows_per_sequence": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "train_windows_per_sequence": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "aggregate": [StrOptions({"max", "mean"})],
         "average_strands": ["boolean"],
         "freeze_conv": ["boolean"],
@@ -435,6 +374,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         window: int = 300,
         stride: int = 2,
         max_windows_per_sequence: int | None = None,
+        train_windows_per_sequence: int | None = None,
         aggregate: str = "max",
         average_strands: bool = False,
         init_from=None,
@@ -451,6 +391,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         self.window = window
         self.stride = stride
         self.max_windows_per_sequence = max_windows_per_sequence
+        self.train_windows_per_sequence = train_windows_per_sequence
         self.aggregate = aggregate
         self.average_strands = average_strands
         self.init_from = init_from
@@ -474,7 +415,8 @@ class DeepEnhancerCNN(SequenceNetClassifier):
             callbacks.append(
                 ("early_stopping", _EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True))
             )
-        callbacks.append(("print_log", PrintLog()))
+        callbacks.append(("batch_progress", BatchProgress()))  # before print_log: bar cleared first
+        callbacks.append(("print_log", EpochLog()))
         return callbacks
 
     def get_params_for(self, prefix: str) -> dict:
@@ -519,12 +461,19 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         return w.one_hot(0, w.n_windows)
 
     def training_data(self, X, targets_of) -> tuple:
-        """Every window of every sequence, carrying its sequence's 0/1 target (a :class:`WindowDataset`).
+        """The windows to train on, each carrying its sequence's 0/1 target.
 
-        The validation split (``train_split``) holds out whole sequences.
+        Every window of every sequence (a :class:`WindowDataset`), or
+        ``train_windows_per_sequence`` of them per epoch (a
+        :class:`SampledWindowDataset`).  The validation split
+        (``train_split``) holds out whole sequences.
         """
-        windows = self._windows(X)
-        return WindowDataset(windows, targets_of(windows.n_sequences)), None
+        sequences = as_sequence_codes(X)
+        windows = self._windows(sequences)
+        targets = targets_of(windows.n_sequences)
+        if self.train_windows_per_sequence is None:
+            return WindowDataset(windows, targets, sequences=sequences), None
+        return SampledWindowDataset(windows, targets, self.train_windows_per_sequence, sequences=sequences), None
 
     # -- predict ------------------------------------------------------------------------
     def _predict_batch_size(self) -> int:
@@ -566,6 +515,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
                 batches = (self._shared_batches(windows) if shared else
                            ((torch.from_numpy(xb), None, None, seq)
                             for xb, seq in windows.iter_batches(self._predict_batch_size())))
+                batches = self._report_prediction(batches, -(-windows.n_windows // self._predict_batch_size()))
                 for x, segment, starts, seq in batches:
                     yield self._strand_logits(module, x, segment, starts, self.average_strands), seq
         finally:
@@ -642,7 +592,7 @@ class DeepEnhancerCNN(SequenceNetClassifier):
         module.eval()
         try:
             with self._limit_threads(), torch.inference_mode():
-                for a in range(0, len(starts), size):
+                for a in self._report_prediction(range(0, len(starts), size), -(-len(starts) // size)):
                     st = starts[a : a + size]
                     lo, hi = int(st.min()), int(st.max()) + window
                     if shared and hi - lo < len(st) * window:
@@ -685,7 +635,11 @@ class DeepEnhancerCNN(SequenceNetClassifier):
 
     def _sequence_logits(self, X) -> np.ndarray:
         self.check_is_fitted()
-        windows = self._windows(X)
+        return self._voting_logits(as_sequence_codes(X))
+
+    def _voting_logits(self, sequences) -> np.ndarray:
+        """Logit of each sequence's vote (``aggregate``) over all its windows."""
+        windows = self._windows(sequences)
         n = windows.n_sequences
         if self.aggregate == "max":
             out = np.full(n, -np.inf)

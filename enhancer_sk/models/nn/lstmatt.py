@@ -28,28 +28,38 @@ network as in the authors' numbering).
 
 Because the attention has one bias per position, the network has a fixed input
 length (``sequence_length``, default 200).  Sequences of another length are
-centre-cropped or padded with ``N`` (code 4) to that length, the policy of
-:func:`enhancer_sk.sequence.fixed_length.fixed_length_codes`.  The two branches
-run as row-block tasks on one or two threads (:mod:`._branches`).
+either centre-cropped or padded with ``N`` (code 4) to that length
+(``long_inputs="crop"``, the policy of
+:func:`enhancer_sk.sequence.fixed_length.fixed_length_codes`), or cut into
+windows of that length and scored by voting over the windows
+(``long_inputs="windows"``, DeepEnhancer's machinery:
+:mod:`enhancer_sk.models.nn.windowed`).  The two branches run as row-block tasks
+on one or two threads (:mod:`._branches`).
 """
 
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
-from sklearn.utils._param_validation import StrOptions
+from scipy.special import expit
+from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from ...exceptions import EmptyInputError
 from ...sequence.alphabet import N_CODE, reverse_complement_codes
-from ...sequence.codes import SequenceCodes, is_sequence_path
+from ...sequence.codes import SequenceCodes, is_sequence_path, sequence_codes
 from ...sequence.encoders import tokenize
 from ...sequence.fixed_length import fixed_length_codes
+from ...sequence.windows import SlidingWindows
 from ...threads import limit_threads, resolve_threads
+from .._proba import logit
 from ._branches import LSTM_CHUNK_ROWS, RESNET_CHUNK_ROWS, ParallelBranches, join_blocks, row_blocks, run_tasks
 from .base import SequenceNetClassifier
+from .windowed import SampledWindowDataset, WindowDataset, WindowedTrainingMixin, token_windows
 
 __all__ = ["AUTHORS_BASE_ORDER", "EnhancerLSTMAtt", "EnhancerLSTMAttClassifier", "PaperBCELoss"]
 
@@ -346,7 +356,7 @@ LOSSES = {"bce": nn.BCEWithLogitsLoss, "paper": PaperBCELoss}
 # --------------------------------------------------------------------------- estimator
 
 
-class EnhancerLSTMAttClassifier(SequenceNetClassifier):
+class EnhancerLSTMAttClassifier(WindowedTrainingMixin, SequenceNetClassifier):
     """Enhancer-LSTMAtt as a scikit-learn / skorch binary classifier.
 
     Parameters
@@ -375,6 +385,26 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
     average_strands : bool, default=False
         In prediction, average the logits of each sequence and of its reverse
         complement.  Not in the paper.
+    long_inputs : {"crop", "windows"}, default="crop"
+        Sequences whose length differs from ``module__sequence_length``:
+        ``"crop"`` centre-crops or N-pads them to that length (in fit and
+        predict); ``"windows"`` cuts them into windows of that length, every
+        ``stride`` bp (a shorter sequence is N-padded into every window that
+        contains it), trains on the windows with the sequence's label and
+        scores a sequence by ``aggregate`` over its windows, as
+        :class:`~enhancer_sk.models.nn.deepenhancer.DeepEnhancerCNN` does.  On
+        sequences of exactly the input length both modes are the same model.
+    stride : int, default=50
+        Step between windows (``long_inputs="windows"``).  Each window is a
+        full forward pass (nothing is shared between overlapping windows), so
+        the step is coarser than DeepEnhancer's.
+    aggregate : {"max", "mean"}, default="max"
+        How window probabilities make the sequence's (``long_inputs="windows"``).
+    train_windows_per_sequence : int or None, default=None
+        With ``long_inputs="windows"``: train on this many windows of each
+        sequence per epoch, re-drawn every epoch (see
+        :class:`~enhancer_sk.models.nn.windowed.SampledWindowDataset`), with the
+        validation sequences scored by voting; None: every window every epoch.
     **kwargs
         The parameters of :class:`~enhancer_sk.models.nn.base.SequenceNetClassifier`
         (``lr=1e-4``, the paper's Adam learning rate; ``max_epochs=30``;
@@ -406,6 +436,10 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         "parallel_branches": [StrOptions({"auto"}), "boolean"],
         "augment_strands": ["boolean"],
         "average_strands": ["boolean"],
+        "long_inputs": [StrOptions({"crop", "windows"})],
+        "stride": [Interval(numbers.Integral, 1, None, closed="left")],
+        "aggregate": [StrOptions({"max", "mean"})],
+        "train_windows_per_sequence": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -417,6 +451,10 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         parallel_branches="auto",
         augment_strands: bool = False,
         average_strands: bool = False,
+        long_inputs: str = "crop",
+        stride: int = 50,
+        aggregate: str = "max",
+        train_windows_per_sequence: int | None = None,
         **kwargs,
     ):
         super().__init__(module, *args, criterion=criterion, **kwargs)
@@ -424,6 +462,10 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         self.parallel_branches = parallel_branches
         self.augment_strands = augment_strands
         self.average_strands = average_strands
+        self.long_inputs = long_inputs
+        self.stride = stride
+        self.aggregate = aggregate
+        self.train_windows_per_sequence = train_windows_per_sequence
 
     # -- parameters ---------------------------------------------------------------------
     @property
@@ -474,29 +516,65 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         if sp.issparse(X):
             raise TypeError("sparse input is not supported: give sequences, a FASTA path or a dense code array")
         if self._is_encoded(X):
-            tokens = X.cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
-            if tokens.ndim != 2:
-                raise ValueError(
-                    f"an encoded X must be a 2-D token array (n, length) of codes A=0 C=1 G=2 T=3 N=4, "
-                    f"got shape {tokens.shape}"
-                )
-            if tokens.shape[0] == 0 or tokens.shape[1] == 0:
-                raise EmptyInputError(f"an encoded X of shape {tokens.shape} holds no token")
-            if tokens.dtype.kind == "f":
-                if not np.isfinite(tokens).all():
-                    raise ValueError("an encoded X contains NaN or infinity; tokens must be integers 0..4")
-                if not np.array_equal(tokens, np.round(tokens)):
-                    raise ValueError("an encoded X must hold integer tokens 0..4, got non-integer floats")
-            tokens = tokens.astype(np.int64)
-            if tokens.size and (tokens.min() < 0 or tokens.max() > N_CODE):
-                raise ValueError(
-                    f"tokens must lie in 0..{N_CODE} (A=0 C=1 G=2 T=3 N=4), "
-                    f"got values in {tokens.min()}..{tokens.max()}"
-                )
-            return fixed_length_codes(SequenceCodes.from_matrix(tokens), length).astype(np.int64)
+            return fixed_length_codes(SequenceCodes.from_matrix(self._checked_tokens(X)), length).astype(np.int64)
         if not is_sequence_path(X) and isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1:
             X = X[:, 0]
         return tokenize(X, length)
+
+    @staticmethod
+    def _checked_tokens(X) -> np.ndarray:
+        """An encoded X (token array or tensor) checked: 2-D, non-empty, integer codes 0..4."""
+        tokens = X.cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
+        if tokens.ndim != 2:
+            raise ValueError(
+                f"an encoded X must be a 2-D token array (n, length) of codes A=0 C=1 G=2 T=3 N=4, "
+                f"got shape {tokens.shape}"
+            )
+        if tokens.shape[0] == 0 or tokens.shape[1] == 0:
+            raise EmptyInputError(f"an encoded X of shape {tokens.shape} holds no token")
+        if tokens.dtype.kind == "f":
+            if not np.isfinite(tokens).all():
+                raise ValueError("an encoded X contains NaN or infinity; tokens must be integers 0..4")
+            if not np.array_equal(tokens, np.round(tokens)):
+                raise ValueError("an encoded X must hold integer tokens 0..4, got non-integer floats")
+        tokens = tokens.astype(np.int64)
+        if tokens.size and (tokens.min() < 0 or tokens.max() > N_CODE):
+            raise ValueError(
+                f"tokens must lie in 0..{N_CODE} (A=0 C=1 G=2 T=3 N=4), "
+                f"got values in {tokens.min()}..{tokens.max()}"
+            )
+        return tokens
+
+    def _sequence_codes(self, X) -> SequenceCodes:
+        """Sequences of any length (strings / FASTA path / token array) as codes, uncropped."""
+        if isinstance(X, SequenceCodes):
+            return X
+        if sp.issparse(X):
+            raise TypeError("sparse input is not supported: give sequences, a FASTA path or a dense code array")
+        if self._is_encoded(X):
+            return SequenceCodes.from_matrix(self._checked_tokens(X))
+        if not is_sequence_path(X) and isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1:
+            X = X[:, 0]
+        return sequence_codes(X)
+
+    def _windows(self, sequences: SequenceCodes) -> SlidingWindows:
+        return SlidingWindows(sequences, self.sequence_length_, self.stride)
+
+    def training_data(self, X, targets_of) -> tuple:
+        """Crop mode: the cropped / padded tokens and targets.  Windows mode: a window dataset.
+
+        With ``long_inputs="windows"``: every window (:class:`WindowDataset`)
+        or ``train_windows_per_sequence`` per epoch
+        (:class:`SampledWindowDataset`), each with its sequence's target.
+        """
+        if self.long_inputs == "crop" or isinstance(X, torch.utils.data.Dataset):
+            return super().training_data(X, targets_of)
+        sequences = self._sequence_codes(X)
+        windows = self._windows(sequences)
+        targets = targets_of(windows.n_sequences)
+        if self.train_windows_per_sequence is None:
+            return WindowDataset(windows, targets, token_windows, sequences), None
+        return SampledWindowDataset(windows, targets, self.train_windows_per_sequence, token_windows, sequences), None
 
     # -- training ----------------------------------------------------------------------------
     def train_step_single(self, batch, **fit_params):
@@ -526,15 +604,42 @@ class EnhancerLSTMAttClassifier(SequenceNetClassifier):
         with torch.inference_mode():
             return self._infer_eval(xi)
 
+    def _windowed(self, X) -> bool:
+        return self.long_inputs == "windows" and not isinstance(X, torch.utils.data.Dataset)
+
     def predict_proba(self, X) -> np.ndarray:
         """Probabilities of ``classes_[0]`` and ``classes_[1]``, shape (n, 2)."""
         self.check_is_fitted()
+        if self._windowed(X):
+            p = expit(self._voting_logits(self._sequence_codes(X)))
+            return np.column_stack([1 - p, p])
         return super().predict_proba(X)
 
     def decision_function(self, X) -> np.ndarray:
         """Logit of ``classes_[1]`` for each sequence, shape (n,)."""
         self.check_is_fitted()
+        if self._windowed(X):
+            return self._voting_logits(self._sequence_codes(X)).astype(np.float32)
         return super().decision_function(X)
+
+    def _voting_logits(self, sequences: SequenceCodes) -> np.ndarray:
+        """Logit of each sequence's vote (``aggregate``) over all its windows (float64)."""
+        windows = self._windows(sequences)
+        n = windows.n_sequences
+        size = self.get_params_for("iterator_valid").get("batch_size", self.batch_size)
+        size = int(size) if size and size > 0 else 256
+        best = np.full(n, -np.inf)
+        total = np.zeros(n)
+        with self._limit_threads(), torch.random.fork_rng(devices=[]):
+            for a in self._report_prediction(range(0, windows.n_windows, size), -(-windows.n_windows // size)):
+                b = min(a + size, windows.n_windows)
+                lg = self.infer_logits(token_windows(windows.codes(a, b)).to(self.device)).astype(np.float64)
+                seq = windows.sequence_of(a, b)
+                if self.aggregate == "max":
+                    np.maximum.at(best, seq, lg)
+                else:
+                    total += np.bincount(seq, weights=expit(lg), minlength=n)
+        return best if self.aggregate == "max" else logit(total / windows.counts)
 
     def infer_logits(self, xb) -> np.ndarray:
         """Logits of one batch in evaluation mode, as float32 NumPy."""
