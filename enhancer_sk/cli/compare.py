@@ -21,6 +21,8 @@ The mean ± std table is also printed on stdout; progress goes to stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 import time
 
 import numpy as np
@@ -73,7 +75,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_preset_argument(m)
     add_param_argument(m)
     add_cv_arguments(p)
-    add_runtime_arguments(p, seed=True, seed_help="seed of the folds and the models (default 0)")
+    add_runtime_arguments(p, seed=True, seed_help="seed of the folds and the models (default 0)", quiet=True)
     out = p.add_argument_group("output")
     out.add_argument("-o", "--output-dir", required=True, metavar="DIR", help="folder for the tables and figures")
     out.add_argument("--prefix", default="", help="prefix of the output file names")
@@ -100,9 +102,9 @@ def run(args: argparse.Namespace) -> int:
               for name in names}
     apply_params(models, args.param)
     for name, model in models.items():
-        set_runtime(model, threads=threads, verbose=0)
+        set_runtime(model, threads=threads, verbose=0 if args.quiet else 1)  # networks: epoch log, progress
         log(f"model {name}: {RECIPES[name].title}")
-    with limit_threads(threads):
+    with limit_threads(threads), contextlib.redirect_stdout(sys.stderr):  # skorch prints epochs on stdout
         result = compare_models(models, X, y, cv=args.folds, random_state=args.seed, pos_label=pos_label,
                                 ids=ids, verbose=1)
     paths = result.write(args.output_dir, prefix=args.prefix)

@@ -21,6 +21,8 @@ The mean ± std table is printed on stdout; progress goes to stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 import time
 
 import numpy as np
@@ -52,7 +54,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = command_parser(subparsers, "cv", HELP, DESCRIPTION)
     add_data_arguments(p)
     add_model_arguments(p, two_layer=False)
-    add_runtime_arguments(p, seed=True, seed_help="seed of the folds and the model (default 0)")
+    add_runtime_arguments(p, seed=True, seed_help="seed of the folds and the model (default 0)", quiet=True)
     add_cv_arguments(p)
     out = p.add_argument_group("output (each optional)")
     out.add_argument("--fold-scores", metavar="TSV", help="scores of every fold")
@@ -79,11 +81,11 @@ def run(args: argparse.Namespace) -> int:
     length = int(np.median([len(s) for s in X]))
     threads = resolve_threads(args.threads)
     model = model_from_args(args, length=length)
-    set_runtime(model, threads=threads, verbose=0)
+    set_runtime(model, threads=threads, verbose=0 if args.quiet else 1)  # networks: epoch log, progress
     log(f"data: {description}; median length {length} bp")
     log(f"model: {describe_estimator(model)}")
     log(f"{args.folds}-fold stratified cross-validation, seed {args.seed}, {threads} thread(s)")
-    with limit_threads(threads):
+    with limit_threads(threads), contextlib.redirect_stdout(sys.stderr):  # skorch prints epochs on stdout
         result = compare_models({args.model: model}, X, y, cv=args.folds, random_state=args.seed,
                                 pos_label=pos_label, ids=ids, verbose=1)
     title = f"{args.folds}-fold cross-validation of {args.model}"
