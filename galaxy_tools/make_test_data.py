@@ -31,6 +31,11 @@ kmer_model.safetensors, deepenhancer_model.safetensors, two_layer_model.safetens
 kmer_predict.tsv, deepenhancer_predict.tsv, two_layer_predict.tsv
     ``enhancer-sk predict -m MODEL`` of ``query.fa`` with each bundle (DeepEnhancer
     with ``--average-strands``, the two-layer model with ``--threshold 0.3``).
+gkm_model.safetensors, gkm_lsgkm.model.txt, gkm_lsgkm.model.txt.gz, gkm_deltasvm.txt, gkm_lsgkm_predict.tsv
+    A gapped k-mer SVM as LS-GKM's ``gkmtrain`` trains one (``enhancer-sk train --model gkm``
+    with l=6, k=4, d=2 and no probabilities), written by ``enhancer-sk export`` as an LS-GKM
+    model file (no probA/probB, as gkmtrain writes; and a gzip copy) and as deltaSVM weights,
+    and ``enhancer-sk predict`` of ``query.fa`` with the LS-GKM file (decision values).
 genome.fa, regions.bed, variants.vcf
     A small genome for the scan and variant tools: ``chr1`` (6,000 bp) and ``chr2``
     (3,000 bp) of background with planted enhancer sequences, a soft-masked stretch
@@ -38,7 +43,7 @@ genome.fa, regions.bed, variants.vcf
     ``chr2``; a VCF with two SNVs, an insertion, a deletion and one REF allele that
     does not match the genome.
 
-``--parts`` writes only some groups (sequences, models, predictions, genome).
+``--parts`` writes only some groups (sequences, models, predictions, gkm, genome).
 """
 
 from __future__ import annotations
@@ -141,6 +146,18 @@ def write_predictions(out: Path) -> None:
              *options, "--threads", "1", "-o", str(out / f"{name}_predict.tsv"))
 
 
+def write_gkm(out: Path) -> None:
+    """A gkm-SVM, its LS-GKM model file and deltaSVM weights, and the LS-GKM file's predictions."""
+    _run("train", "--positive", str(out / "train_pos.fa"), "--negative", str(out / "train_neg.fa"),
+         "--model", "gkm", "--gkm-l", "6", "--gkm-k", "4", "--gkm-d", "2", "--param", "probability=false",
+         "--seed", "1", "--threads", "1", "--quiet", "-o", str(out / "gkm_model.safetensors"))
+    _run("export", "-m", str(out / "gkm_model.safetensors"), "--lsgkm", str(out / "gkm_lsgkm.model.txt"),
+         "--deltasvm", str(out / "gkm_deltasvm.txt"))
+    _gzip_copy(out / "gkm_lsgkm.model.txt", out / "gkm_lsgkm.model.txt.gz")
+    _run("predict", "-m", str(out / "gkm_lsgkm.model.txt"), "--fasta", str(out / "query.fa"), "--threads", "1",
+         "-o", str(out / "gkm_lsgkm_predict.tsv"))
+
+
 def write_genome(out: Path) -> None:
     """Genome FASTA, BED regions and a VCF for the scan and variant tools."""
     rng = np.random.default_rng(SEED + 3)
@@ -193,13 +210,15 @@ def wrong_base(base: str) -> str:
 
 
 PARTS = {"sequences": write_sequences, "models": write_models, "predictions": write_predictions,
-         "genome": write_genome}
+         "gkm": write_gkm, "genome": write_genome}
 FILES = {
     "sequences": ["train_pos.fa", "train_neg.fa", "train_pos.fa.gz", "train_all.fa", "train_labels.tsv",
                   "strong.fa", "weak.fa", "non.fa", "query.fa", "bad.fa"],
     "models": [f"{m}_{kind}" for m in ("kmer", "deepenhancer", "two_layer")
                for kind in ("model.safetensors", "predict.tsv")],
     "predictions": [f"{m}_predict.tsv" for m in ("kmer", "deepenhancer", "two_layer")],
+    "gkm": ["gkm_model.safetensors", "gkm_lsgkm.model.txt", "gkm_lsgkm.model.txt.gz", "gkm_deltasvm.txt",
+            "gkm_lsgkm_predict.tsv"],
     "genome": ["genome.fa", "regions.bed", "variants.vcf"],
 }
 

@@ -124,3 +124,71 @@ def test_deepenhancer_default_window_and_errors(tmp_path, genome):
 def _centred64(chrom: str, start: int, allele: str) -> str:
     left = (64 - len(allele)) // 2
     return chrom[start - left : start] + allele + chrom[start + 1 : start + 64 - left]
+
+
+# ----------------------------------------------------------------------------- deltaSVM (method="deltasvm")
+
+
+def _centred_span(chrom: str, start: int, allele: str, span: int) -> str:
+    """The ``span`` bases centred on a 1-base allele at ``start`` (N beyond the chromosome's ends)."""
+    padded = "N" * span + chrom + "N" * span
+    s = start + span
+    left = (span - 1) // 2
+    return padded[s - left : s] + allele + padded[s + 1 : s + span - left]
+
+
+def _brute_force_deltasvm(model, ref: str, alt: str) -> float:
+    l = model.l
+    return sum(float(np.diff(model.decision_function([ref[i : i + l], alt[i : i + l]]))[0])
+               for i in range(len(ref) - l + 1) if ref[i : i + l] != alt[i : i + l])
+
+
+@pytest.mark.parametrize("probability", [True, False])
+def test_deltasvm_method_scores_snvs(tmp_path, genome, probability):
+    from tiny import tiny_gkm
+
+    from enhancer_sk.genomics.variants import DELTASVM_COLUMN
+
+    path, chrom = genome
+    X, y = make_synthetic_enhancers(80, (60, 100), random_state=0)
+    gkm = tiny_gkm(probability=probability, random_state=0).fit(X, y)
+    vcf = _vcf(tmp_path, chrom)
+    effects = score_variants(gkm, vcf, path, window=W, method="deltasvm", output=tmp_path / "d.tsv",
+                             vcf_output=tmp_path / "d.vcf", threads=1, batch_size=3)
+    snvs = [e for e in effects if e.status == "ok" and len(e.ref) == len(e.alt) == 1]
+    assert [e.id for e in snvs] == ["rs_snv", ".", ".", "edge"]
+    span = 2 * gkm.l - 1
+    for e in snvs:
+        ref = _centred_span(chrom, e.pos - 1, e.ref, span)
+        alt = _centred_span(chrom, e.pos - 1, e.alt, span)
+        assert e.deltasvm == pytest.approx(_brute_force_deltasvm(gkm, ref, alt), abs=1e-9)
+    assert all(np.isnan(e.deltasvm) for e in effects if e not in snvs)  # indels and unscored alleles
+    assert any(abs(e.deltasvm) > 1e-6 for e in snvs)
+    if probability:  # the window columns as with the default method
+        plain = score_variants(gkm, vcf, path, window=W, threads=1)
+        assert [e.alt_score for e in plain] == pytest.approx([e.alt_score for e in effects], nan_ok=True)
+        assert all(np.isnan(e.deltasvm) for e in plain)
+    else:  # no probabilities: the window columns are NA
+        assert all(np.isnan(e.ref_score) for e in effects)
+    rows = [line.split("\t") for line in (tmp_path / "d.tsv").read_text().splitlines()]
+    assert rows[0] == [*TSV_COLUMNS, DELTASVM_COLUMN]
+    assert float(rows[1][-1]) == pytest.approx(snvs[0].deltasvm, rel=1e-5) and rows[4][-1] == "NA"
+    with pysam.VariantFile(str(tmp_path / "d.vcf")) as fh:
+        assert "ESK_DELTASVM" in fh.header.info
+        records = list(fh)
+    assert records[1].info["ESK_DELTASVM"] == pytest.approx([snvs[1].deltasvm, snvs[2].deltasvm], rel=1e-5)
+    assert "ESK_DELTASVM" not in records[2].info  # the deletion
+
+
+def test_deltasvm_method_errors(tmp_path, model, genome):
+    path, chrom = genome
+    vcf = _vcf(tmp_path, chrom)
+    with pytest.raises(TypeError, match="needs a GkmSVM"):
+        score_variants(model, vcf, path, window=W, method="deltasvm")
+    with pytest.raises(ValueError, match="method must be one of window, deltasvm"):
+        score_variants(model, vcf, path, window=W, method="delta")
+    from tiny import tiny_gkm
+
+    X, y = make_synthetic_enhancers(40, 60, random_state=0)
+    with pytest.raises(TypeError, match="gives no probabilities.*use method='deltasvm'"):
+        score_variants(tiny_gkm().fit(X, y), vcf, path, window=W)

@@ -4,9 +4,10 @@ The same option means the same thing in every subcommand:
 
 * ``--threads N`` (default ``$GALAXY_SLOTS``, else the CPUs available), ``--seed N``
   and ``--quiet`` (no per-epoch lines or progress bars);
-* ``-m / --model-file PATH``: a model file written by ``enhancer-sk train``
-  (``--model NAME`` names a recipe of :mod:`enhancer_sk.presets` instead, in
-  ``train``, ``cv`` and ``compare``);
+* ``-m / --model-file PATH``: a model file written by ``enhancer-sk train`` or,
+  except in ``motifs``, an LS-GKM model file (``gkmtrain``'s ``.model.txt``, plain
+  or gzip; read as a GkmSVM without probabilities); ``--model NAME`` names a
+  recipe of :mod:`enhancer_sk.presets` instead, in ``train``, ``cv`` and ``compare``;
 * ``--positive-label LABEL``: the class counted as positive in the scores.
 
 :func:`set_runtime` applies ``--threads`` and ``--quiet`` to every estimator
@@ -47,10 +48,11 @@ def add_runtime_arguments(parser: argparse.ArgumentParser, *, seed: bool = False
         parser.add_argument("--quiet", action="store_true", help="no per-epoch lines or progress bars")
 
 
-def add_model_file_argument(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
-    """Register ``-m / --model-file``."""
+def add_model_file_argument(parser: argparse.ArgumentParser, *, required: bool = True, lsgkm: bool = True) -> None:
+    """Register ``-m / --model-file``; ``lsgkm``: the subcommand also reads LS-GKM model files."""
+    also = " or an LS-GKM model file (gkmtrain's .model.txt, plain or gzip)" if lsgkm else ""
     parser.add_argument("-m", "--model-file", required=required, metavar="PATH",
-                        help="model file written by 'enhancer-sk train'")
+                        help=f"model file written by 'enhancer-sk train'{also}")
 
 
 def logger(command: str) -> Callable[[str], None]:

@@ -49,7 +49,7 @@ labelled sequences (the options of 'enhancer-sk train').
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = command_parser(subparsers, "motifs", HELP, DESCRIPTION)
-    add_model_file_argument(p, required=False)
+    add_model_file_argument(p, required=False, lsgkm=False)  # a DeepEnhancer CNN's file only
     add_data_arguments(p)
     add_model_arguments(p, two_layer=False, model="deepenhancer", preset="full")
     p.add_argument("--save-model", metavar="PATH", help="save the trained model as a model file")
@@ -73,7 +73,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _model(args: argparse.Namespace):
-    from ..model_files import load, save
+    from ..model_files import describe, load, save
     from ..models.nn.deepenhancer import DeepEnhancerCNN
     from ..threads import limit_threads, resolve_threads
 
@@ -87,6 +87,11 @@ def _model(args: argparse.Namespace):
         if data:
             raise ValueError(f"give --model-file or training data ({', '.join(data)}), not both")
         _log(f"reading model {args.model_file}")
+        info = describe(args.model_file)
+        if info["class"] == "GkmSVM":  # e.g. an LS-GKM model file: no kernels, but l-mer weights
+            kind = "an LS-GKM model file (a gkm-SVM)" if "lsgkm_header" in info else "a GkmSVM"
+            raise ValueError(f"{args.model_file!r} is {kind}: motifs reads the first-layer kernels of a DeepEnhancer "
+                             "CNN; for a gkm-SVM's l-mer weights use 'enhancer-sk export --deltasvm'")
         model = load(args.model_file, kind=DeepEnhancerCNN)  # motifs reads a DeepEnhancer CNN's kernels
         set_runtime(model, threads=threads)
         return model

@@ -6,7 +6,11 @@ Output (TSV with a header line, floats with 6 significant digits):
   ``classes_[1]``, e.g. 1 of 0/1 labels), ``label``;
 * a two-layer model: ``id``, ``p_enhancer`` (layer 1), ``p_strong`` (layer 2,
   P(strong | enhancer), given for every sequence), ``label`` (``non``,
-  ``weak`` or ``strong``).
+  ``weak`` or ``strong``);
+* with ``--decision``, and for a binary model without probabilities (an
+  LS-GKM model file, a model trained with ``probability=False``): ``id``,
+  ``decision`` (the decision value, positive for ``classes_[1]``; for an
+  LS-GKM model file, gkmpredict's score), ``label`` (its sign).
 
 Labels follow the probabilities: a sequence is positive when its probability
 exceeds ``--threshold`` (default 0.5; for a two-layer model: an enhancer when
@@ -45,7 +49,8 @@ HELP = "score sequences with a trained model file; TSV of id, probability, label
 #: The ``enhancer-sk predict --help`` text.
 DESCRIPTION = """
 Score every sequence of a FASTA file (plain or gzip) with a model file written by 'enhancer-sk
-train' and write a TSV: id, probability, label (two-layer models: id, p_enhancer, p_strong, label).
+train' (or an LS-GKM model file) and write a TSV: id, probability, label (two-layer models: id,
+p_enhancer, p_strong, label; --decision and models without probabilities: id, decision, label).
 """
 
 
@@ -57,10 +62,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, default=0.5, metavar="P",
                    help="call a sequence positive (two-layer: enhancer, then strong) when its probability "
                    "exceeds P (default 0.5)")
+    p.add_argument("--decision", action="store_true",
+                   help="write the decision value (LS-GKM's score for a gkm-SVM) instead of the probability, "
+                   "and its sign as label (the default for models without probabilities, e.g. LS-GKM model "
+                   "files)")
     p.add_argument("--average-strands", action="store_true",
                    help="average each probability over the sequence and its reverse complement (lstmatt, "
                    "deepenhancer; the k-mer models count both strands already)")
-    add_runtime_arguments(p)
+    add_runtime_arguments(p, quiet=True)
     p.set_defaults(func=run)
     return p
 
@@ -75,7 +84,8 @@ def _average_strands(model) -> list[str]:
     return switched
 
 
-def predict_table(model, X, *, threshold: float | None = 0.5) -> tuple[list[str], dict[str, np.ndarray]]:
+def predict_table(model, X, *, threshold: float | None = 0.5,
+                  decision: bool = False) -> tuple[list[str], dict[str, np.ndarray]]:
     """Columns of the prediction table for sequences ``X``.
 
     Parameters
@@ -85,6 +95,10 @@ def predict_table(model, X, *, threshold: float | None = 0.5) -> tuple[list[str]
     threshold : float or None, default=0.5
         Positive where the probability exceeds ``threshold`` (both layers of a
         two-layer model); None: the model's own ``predict``.
+    decision : bool, default=False
+        Columns ``decision`` (``decision_function``) and ``label`` (the
+        model's ``predict``, the sign of the decision) instead; binary models
+        with ``decision_function`` only.
 
     Returns
     -------
@@ -93,6 +107,12 @@ def predict_table(model, X, *, threshold: float | None = 0.5) -> tuple[list[str]
     values : dict
         ``{column: array of shape (n,)}``.
     """
+    if decision:
+        if hasattr(model, "predict_layer_proba") or not hasattr(model, "decision_function"):
+            raise ValueError(f"the model ({type(model).__name__}) has no single decision value: "
+                             "--decision needs a binary classifier with decision_function (SVMs)")
+        values = np.asarray(model.decision_function(X), dtype=np.float64)
+        return ["decision", "label"], {"decision": values, "label": np.asarray(model.predict(X))}
     if hasattr(model, "predict_layer_proba"):
         layers = model.predict_layer_proba(X)
         p1, p2 = layers[:, 0], layers[:, 1]
@@ -127,20 +147,31 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--threshold must lie in [0, 1], got {args.threshold}")
     check_output_paths(args.output)
     info = describe(args.model_file)
-    log(f"model {args.model_file}: {info['class']}, classes {info['classes']}, model file format "
-        f"{info['format_version']}, written by enhancer-sk {info['package_version']}")
+    if "lsgkm_header" in info:
+        log(f"model {args.model_file}: LS-GKM model file ({info['lsgkm_header'].get('kernel_type')}, "
+            f"L={info['params']['l']} k={info['params']['k']} d={info['params']['d']}), read as a GkmSVM with "
+            f"classes {info['classes']}")
+    else:
+        log(f"model {args.model_file}: {info['class']}, classes {info['classes']}, model file format "
+            f"{info['format_version']}, written by enhancer-sk {info['package_version']}")
     ids, X = read_fasta(args.fasta)
     lengths = np.fromiter((len(s) for s in X), dtype=np.int64, count=len(X))
     log(f"{len(X)} sequences from {args.fasta} ({lengths.min()}-{lengths.max()} bp)")
     model = load(args.model_file)
     threads = resolve_threads(args.threads)
-    set_runtime(model, threads=threads)
+    set_runtime(model, threads=threads, verbose=0 if args.quiet else 1)  # networks: progress of long predictions
     if args.average_strands:
         switched = _average_strands(model)
         log("average strands: " + (", ".join(switched) if switched else
                                 "no strand option in this model (k-mer models count both strands already)"))
+    decision = args.decision
+    if not decision and not hasattr(model, "predict_proba") and hasattr(model, "decision_function") \
+            and not hasattr(model, "predict_layer_proba"):
+        decision = True
+        log("the model gives no probabilities (an LS-GKM model file, or trained without probability): writing "
+            "decision values, labelled by their sign")
     with limit_threads(threads):
-        columns, values = predict_table(model, X, threshold=args.threshold)
+        columns, values = predict_table(model, X, threshold=args.threshold, decision=decision)
     rows = [{"id": rid, **{c: values[c][i] for c in columns}} for i, rid in enumerate(ids)]
     columns = ["id", *columns]
     write_tsv(args.output, rows, columns)

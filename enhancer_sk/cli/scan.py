@@ -3,6 +3,9 @@
 Outputs: a bedGraph of window scores (``--bedgraph``) and a BED of enhancer
 calls, the windows scoring at least ``--threshold`` merged when they overlap
 (``--calls``; columns in :data:`enhancer_sk.genomics.scanning.CALL_COLUMNS`).  The
+scores are probabilities; with ``--decision``, and for a binary model without
+probabilities (an LS-GKM model file), decision values (for a gkm-SVM,
+gkmpredict's score), and the threshold's default is then 0 instead of 0.5.  The
 FASTA is streamed in chunks, so memory does not grow with chromosome length;
 ``--scheduler`` runs the chunks on a Dask cluster.  See
 :func:`enhancer_sk.genomics.scanning.scan`.
@@ -24,9 +27,11 @@ HELP = "scan a genome (FASTA, or BED regions of it) with a model: bedGraph of wi
 DESCRIPTION = """
 Slide a window along every record of a FASTA file (plain, gzip or bgzip; streamed in chunks) or
 along the regions of a BED file (each on its strand; the genome then plain or bgzip), score every
-window with a model file from 'enhancer-sk train', and write a bedGraph of the window scores and a
-BED of enhancer calls (windows scoring at least --threshold, merged). A DeepEnhancer model shares
-its convolutions between overlapping windows.
+window with a model file from 'enhancer-sk train' (or an LS-GKM model file), and write a bedGraph
+of the window scores and a BED of enhancer calls (windows scoring at least --threshold, merged). The
+scores are probabilities, or decision values with --decision and for models without probabilities
+(LS-GKM model files: gkmpredict's score; threshold default 0). A DeepEnhancer model shares its
+convolutions between overlapping windows.
 """
 
 
@@ -41,8 +46,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--window", type=int, default=None,
                    help="window length (default: the model's input length; 200 for k-mer models)")
     p.add_argument("--step", type=int, default=50, help="distance between window starts (default 50)")
-    p.add_argument("--threshold", type=float, default=0.5,
-                   help="score of an enhancer call (probability, default 0.5)")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="score of an enhancer call (default 0.5 for probabilities, 0 for decision values)")
+    p.add_argument("--decision", action="store_true",
+                   help="score windows by the decision value (LS-GKM's score for a gkm-SVM) instead of the "
+                   "probability (the default for models without probabilities, e.g. LS-GKM model files)")
     p.add_argument("--max-n", type=float, default=0.1, metavar="FRACTION",
                    help="skip windows with more than this fraction of N (default 0.1)")
     p.add_argument("--average-strands", action="store_true",
@@ -58,6 +66,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def _use_decision(model, name: str, asked: bool, log) -> bool:
+    """Whether to scan decision values: when asked, and for a binary model without probabilities."""
+    has_decision = hasattr(model, "decision_function") and not hasattr(model, "predict_layer_proba")
+    if asked and not has_decision:
+        raise ValueError(f"the model ({name}) has no single decision value: --decision needs a binary classifier "
+                         "with decision values (SVMs, networks); scan without --decision")
+    if asked:
+        return True
+    if hasattr(model, "predict_proba"):
+        return False
+    if not has_decision:
+        raise ValueError(f"the model ({name}) gives neither probabilities nor decision values: scan cannot use it")
+    log("the model gives no probabilities (an LS-GKM model file, or trained without probability): scanning "
+        "decision values (threshold default 0)")
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     from ..genomics.scanning import scan
     from ..io.genome import RegionWarning
@@ -71,8 +96,13 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("give at least one output: --bedgraph FILE and/or --calls FILE")
     check_output_paths(args.bedgraph, args.calls)
     info = describe(args.model_file)
-    log(f"model {args.model_file}: {info['class']}, classes {info['classes']}")
+    if "lsgkm_header" in info:
+        log(f"model {args.model_file}: LS-GKM model file ({info['lsgkm_header'].get('kernel_type')}), read as a "
+            f"GkmSVM with classes {info['classes']}")
+    else:
+        log(f"model {args.model_file}: {info['class']}, classes {info['classes']}")
     model = load(args.model_file)
+    decision = _use_decision(model, info["class"], args.decision, log)
     threads = 1 if args.scheduler and args.threads is None else resolve_threads(args.threads)
     set_runtime(model, threads=threads)
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{threads} thread(s)"
@@ -83,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         summary = scan(
             model, args.fasta, bedgraph=args.bedgraph, calls=args.calls, regions=args.regions, window=args.window,
             step=args.step, batch_size=args.batch_size, threads=threads, average_strands=args.average_strands,
-            max_n_fraction=args.max_n, threshold=args.threshold, chunk_size=args.chunk_size,
+            max_n_fraction=args.max_n, threshold=args.threshold, decision=decision, chunk_size=args.chunk_size,
             client=args.scheduler, verbose=not args.quiet,
         )
     for problem in summary.problems[:20]:

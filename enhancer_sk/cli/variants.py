@@ -3,7 +3,9 @@
 For every ALT allele of a VCF, the windows centred on REF and on ALT (from the
 indexed genome) are scored; the TSV gives both scores, their difference and
 the log-odds ratio, with a status per allele (``ref_mismatch`` when REF is
-not the genome's base ...).  See :func:`enhancer_sk.genomics.variants.score_variants`.
+not the genome's base ...).  With ``--method deltasvm`` (a GkmSVM model, e.g. an
+LS-GKM model file) every SNV also gets its deltaSVM score (column
+``deltasvm``).  See :func:`enhancer_sk.genomics.variants.score_variants`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ For every ALT allele of a VCF/BCF file, score the window centred on REF and the 
 its place (taken from the genome FASTA, plain or bgzip) with a model file from 'enhancer-sk train';
 write a TSV: chrom, pos, id, ref, alt, ref_score, alt_score, diff, log_odds_ratio, status,
 genome_ref (status ref_mismatch when REF differs from the genome), and optionally the VCF with these
-scores as INFO fields.
+scores as INFO fields. --method deltasvm (gkm-SVM models, also LS-GKM model files) adds the deltaSVM
+score of every SNV (column deltasvm, INFO ESK_DELTASVM); the window scores are then NA for a model
+without probabilities.
 """
 
 
@@ -40,6 +44,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="window length (default: the model's input length; 200 for k-mer models)")
     p.add_argument("--average-strands", action="store_true",
                    help="average each window's score with that of its reverse complement")
+    p.add_argument("--method", choices=("window", "deltasvm"), default="window",
+                   help="'window': score the windows centred on REF and ALT (default); 'deltasvm': also the "
+                   "deltaSVM score of each SNV (gkm-SVM models only)")
     p.add_argument("--batch-size", type=int, default=1024, help="windows scored together (default 1024)")
     add_runtime_arguments(p, quiet=True)
     p.set_defaults(func=run)
@@ -58,6 +65,12 @@ def run(args: argparse.Namespace) -> int:
     info = describe(args.model_file)
     log(f"model {args.model_file}: {info['class']}, classes {info['classes']}")
     model = load(args.model_file)
+    if args.method == "deltasvm" and info["class"] != "GkmSVM":
+        raise ValueError(f"--method deltasvm needs a gkm-SVM (GkmSVM or an LS-GKM model file); the model in "
+                         f"{args.model_file!r} is a {info['class']}: use --method window")
+    if args.method == "window" and info["class"] == "GkmSVM" and not hasattr(model, "predict_proba"):
+        raise ValueError(f"the model in {args.model_file!r} ({info['class']}) gives no probabilities (an LS-GKM "
+                         "model file, or trained without probability): score its SNVs with --method deltasvm")
     threads = resolve_threads(args.threads)
     set_runtime(model, threads=threads)
     start = time.perf_counter()
@@ -70,8 +83,8 @@ def run(args: argparse.Namespace) -> int:
 
     effects = iter_variant_effects(model, args.vcf, args.genome, window=args.window, batch_size=args.batch_size,
                                    threads=threads, average_strands=args.average_strands,
-                                   vcf_output=args.vcf_output, verbose=not args.quiet)
-    n = write_variant_tsv(args.output, counted(effects))
+                                   vcf_output=args.vcf_output, verbose=not args.quiet, method=args.method)
+    n = write_variant_tsv(args.output, counted(effects), deltasvm=args.method == "deltasvm")
     log(f"wrote {args.output}" + (f" and {args.vcf_output}" if args.vcf_output else ""))
     print(f"{n} allele(s) in {time.perf_counter() - start:.1f} s: "
           + ", ".join(f"{count} {name}" for name, count in status.most_common()))

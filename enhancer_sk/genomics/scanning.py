@@ -31,6 +31,13 @@ window-by-window scoring up to float rounding).  Every other classifier
 (KmerSVM, GkmSVM, EnhancerLSTMAttClassifier, pipelines ...) gets the window
 strings, batch by batch, through its ``predict_proba``.
 
+Decision values (``decision=True``): the score of a window is the model's
+``decision_function`` (positive for ``classes_[1]``; for a GkmSVM, LS-GKM's
+``gkmpredict`` score) instead of a probability: the way to scan with a model
+that has no probabilities, such as a GkmSVM read from an LS-GKM model file.
+Calls are then the windows whose decision value is at least ``threshold``
+(default 0, the SVM's decision boundary).
+
 With ``regions`` (a BED file) and an indexed genome FASTA, only the regions
 are scanned, each on its strand (``-``: the reverse complement, windows
 laid from the region's end); regions shorter than the window are widened to
@@ -153,25 +160,38 @@ class WindowScorer:
     batch_size : int
         Windows scored together.
     average_strands : bool
-        Average the probabilities of both strands.
+        Average the scores (probabilities or decision values) of both strands.
     share_convolutions : bool or None
         Use the model's ``window_proba`` (shared convolutions) when it has
-        one and its window is ``window``; None: whenever possible.
+        one and its window is ``window``; None: whenever possible (never
+        with ``decision=True``).
     threads : int or None
         Threads while scoring (the model's ``threads`` too, when it has one).
+    decision : bool, default=False
+        Score windows by the model's ``decision_function`` (positive for
+        ``classes_[1]``) instead of the probability: for binary models
+        without probabilities, e.g. a GkmSVM read from an LS-GKM model file.
     """
 
     def __init__(self, model, window: int, batch_size: int = 1024, average_strands: bool = False,
-                 share_convolutions: bool | None = None, threads: int | None = None):
-        shared_ok = hasattr(model, "window_proba") and getattr(model, "window", None) == window
+                 share_convolutions: bool | None = None, threads: int | None = None, decision: bool = False):
+        decision = bool(decision)
+        shared_ok = hasattr(model, "window_proba") and getattr(model, "window", None) == window and not decision
         if share_convolutions and not shared_ok:
             raise ValueError(
-                f"share_convolutions=True needs a DeepEnhancerCNN whose window is the scan's window ({window}); "
-                f"{type(model).__name__} has none (window={getattr(model, 'window', None)!r})"
+                f"share_convolutions=True needs a DeepEnhancerCNN whose window is the scan's window ({window}) "
+                f"and probabilities (decision=False); {type(model).__name__} has window="
+                f"{getattr(model, 'window', None)!r}, decision={decision}"
             )
-        if not hasattr(model, "predict_proba"):
-            raise TypeError(f"{type(model).__name__} has no predict_proba: scan needs a fitted classifier "
-                            "with probabilities")
+        if decision:
+            if hasattr(model, "predict_layer_proba") or not hasattr(model, "decision_function"):
+                raise TypeError(f"{type(model).__name__} has no single decision value: decision=True needs a "
+                                "binary classifier with decision_function (e.g. a GkmSVM or KmerSVM)")
+        elif not hasattr(model, "predict_proba"):
+            hint = (" (e.g. a GkmSVM read from an LS-GKM model file): pass decision=True to scan its decision "
+                    "values" if hasattr(model, "decision_function") else "")
+            raise TypeError(f"{type(model).__name__} has no predict_proba{hint}; scan needs a fitted classifier "
+                            "with probabilities or decision values")
         classes = getattr(model, "classes_", None)
         if classes is not None and len(classes) != 2 and not hasattr(model, "predict_layer_proba"):
             raise ValueError(f"scan needs a binary classifier (enhancer vs not); this one has {len(classes)} "
@@ -183,12 +203,13 @@ class WindowScorer:
         self.window = int(window)
         self.batch_size = int(batch_size)
         self.average_strands = bool(average_strands)
-        self.uses_window_proba = hasattr(model, "window_proba") and getattr(model, "window", None) == window
+        self.uses_window_proba = shared_ok
         self.shared = shared_ok if share_convolutions is None else bool(share_convolutions)
         self.threads = threads
+        self.decision = decision
 
     def __call__(self, codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
-        """Probability of ``classes_[1]`` of every window ``codes[s:s + window]``, s in ``starts``."""
+        """P(``classes_[1]``), or the decision value, of every window ``codes[s:s + window]``, s in ``starts``."""
         starts = np.asarray(starts, dtype=np.int64)
         if not starts.size:
             return np.empty(0, dtype=np.float64)
@@ -209,6 +230,8 @@ class WindowScorer:
 
     def _proba(self, win: np.ndarray) -> np.ndarray:
         X = codes_to_strings(win)
+        if self.decision:
+            return np.asarray(self.model.decision_function(X), dtype=np.float64).reshape(-1)
         if hasattr(self.model, "predict_layer_proba"):  # two-layer model: layer 1, P(enhancer)
             return np.asarray(self.model.predict_layer_proba(X), dtype=np.float64)[:, 0]
         return np.asarray(self.model.predict_proba(X), dtype=np.float64)[:, 1]
@@ -515,6 +538,7 @@ def iter_window_scores(
     max_in_flight: int | None = None,
     verbose: bool = False,
     summary: ScanSummary | None = None,
+    decision: bool = False,
 ) -> Iterator[WindowScores]:
     """Score every window of a FASTA file (or of BED regions of a genome), streaming.
 
@@ -571,6 +595,12 @@ def iter_window_scores(
         Progress bar (bases/s) on stderr.
     summary : ScanSummary, optional
         Updated as the scan goes (its ``window`` and ``step`` set first).
+    decision : bool, default=False
+        Score every window by the model's ``decision_function`` (positive
+        for ``classes_[1]``; a GkmSVM's is LS-GKM's score) instead of the
+        probability: for binary models without probabilities, such as a
+        GkmSVM read from an LS-GKM model file.  A DeepEnhancerCNN then
+        scores window by window (its decision value is the logit).
 
     Returns
     -------
@@ -583,7 +613,7 @@ def iter_window_scores(
     summary.window, summary.step = window, step
     if client is not None and threads is None:
         threads = 1  # one thread per task: the cluster's workers provide the parallelism
-    scorer = WindowScorer(model, window, batch_size, average_strands, share_convolutions, threads)
+    scorer = WindowScorer(model, window, batch_size, average_strands, share_convolutions, threads, decision)
     return _window_scores(scorer, fasta, regions, step, chunk_size, max_n_fraction, client, max_in_flight,
                           verbose, summary)
 
@@ -657,7 +687,8 @@ def scan(
     *,
     bedgraph: PathLike | None = None,
     calls: PathLike | None = None,
-    threshold: float = 0.5,
+    threshold: float | None = None,
+    decision: bool = False,
     **options,
 ) -> ScanSummary:
     """Scan a genome (or BED regions of it) with a fitted enhancer classifier.
@@ -676,10 +707,18 @@ def scan(
     calls : str or path-like, optional
         Output BED of enhancer calls (columns :data:`CALL_COLUMNS`):
         windows scoring ``>= threshold`` that overlap or touch, merged; BED
-        score ``round(1000 * max_score)``; ``best_start`` / ``best_end`` (BED's
-        thickStart / thickEnd) the best window; ``max_score``; ``n_windows``.
-    threshold : float, default=0.5
-        Score of an enhancer call.
+        score ``round(1000 * max_score)`` (``max_score`` clipped to [0, 1]
+        first: for decision values, 1000 at and beyond the SVM's margin);
+        ``best_start`` / ``best_end`` (BED's thickStart / thickEnd) the best
+        window; ``max_score``; ``n_windows``.
+    threshold : float, optional
+        Score of an enhancer call: a probability in [0, 1], default 0.5;
+        with ``decision=True`` any decision value, default 0 (the decision
+        boundary).
+    decision : bool, default=False
+        Score windows by the model's decision value instead of the
+        probability (see :func:`iter_window_scores`); the bedGraph's track
+        line then says ``decision values``.
     **options
         The scan settings of :func:`iter_window_scores`: ``regions``,
         ``window``, ``step``, ``batch_size``, ``threads``, ``average_strands``,
@@ -696,16 +735,23 @@ def scan(
     """
     from ..io.files import atomic_open
 
-    if not 0 <= threshold <= 1:
-        raise ValueError(f"threshold must lie in [0, 1] (a probability), got {threshold!r}")
+    if threshold is None:
+        threshold = 0.0 if decision else 0.5
+    if decision:
+        if not np.isfinite(threshold):
+            raise ValueError(f"threshold must be a finite decision value, got {threshold!r}")
+    elif not 0 <= threshold <= 1:
+        raise ValueError(f"threshold must lie in [0, 1] (a probability), got {threshold!r}; decision values "
+                         "(decision=True) take any threshold")
     summary = ScanSummary()
-    blocks = iter_window_scores(model, fasta, summary=summary, **options)  # checks the options now
+    blocks = iter_window_scores(model, fasta, summary=summary, decision=decision, **options)  # checks the options
     with contextlib.ExitStack() as outputs:  # both files appear complete, or neither
         graph = outputs.enter_context(atomic_open(bedgraph)) if bedgraph is not None else None
         bed = outputs.enter_context(atomic_open(calls)) if calls is not None else None
         if graph is not None:
+            kind = ", decision values" if decision else ""
             graph.write(f'track type=bedGraph name="enhancer_sk scan" description="window {summary.window} bp, '
-                        f'step {summary.step}"\n')
+                        f'step {summary.step}{kind}"\n')
         if bed is not None:
             bed.write("#" + "\t".join(CALL_COLUMNS) + "\n")
         for call in merge_calls(_write_blocks(blocks, graph), threshold):

@@ -62,10 +62,12 @@ must match exactly (a subclass is refused when saving).  Parameter values
 (:data:`ALLOWED_REFERENCES`, :data:`ALLOWED_CONSTRUCTED`): the network modules
 and losses of the project, torch's common optimizers, losses and learning-rate
 schedulers, ``DataLoader``, skorch's ``Dataset`` and ``ValidSplit``,
-:class:`~enhancer_sk.models.nn.deepenhancer.GroupValidSplit`, the skorch callbacks
+:class:`~enhancer_sk.models.nn.windowed.GroupValidSplit`, the skorch callbacks
 ``EarlyStopping``, ``LRScheduler``, ``GradientNormClipping``, ``EpochScoring``,
 ``PassthroughScoring``, ``PrintLog``, ``EpochTimer`` and the project's
-:class:`~enhancer_sk.models.nn.callbacks.CosineAnnealing`.  Loading looks names up
+:class:`~enhancer_sk.models.nn.callbacks.CosineAnnealing`,
+:class:`~enhancer_sk.models.nn.callbacks.BatchProgress` (with ``sink=None``) and
+:class:`~enhancer_sk.models.nn.callbacks.EpochLog`.  Loading looks names up
 in these tables only (which name fixed import locations); it never imports a
 module named by the file.
 
@@ -113,6 +115,18 @@ Policies
   folder and renamed over the target, so an error never leaves a partial
   bundle.
 
+LS-GKM model files
+------------------
+:func:`load` (and :func:`describe`) also read the text model files of LS-GKM's
+``gkmtrain`` (``.model.txt``, plain or gzip), recognised from their first
+line: they become a fitted :class:`~enhancer_sk.models.svm.gkm.GkmSVM` whose
+decision values are ``gkmpredict``'s scores (no probabilities: gkmtrain
+writes no Platt sigmoid).  The format, its parser and writer and the mapping
+to GkmSVM are in :mod:`enhancer_sk.model_files.lsgkm`
+(:meth:`GkmSVM.from_lsgkm <enhancer_sk.models.svm.gkm.GkmSVM.from_lsgkm>`,
+:meth:`GkmSVM.to_lsgkm <enhancer_sk.models.svm.gkm.GkmSVM.to_lsgkm>`); parsing
+it never executes anything either.
+
 Modules
 -------
 ``_trusted_types`` (the allow-lists and the look-ups between names and
@@ -121,7 +135,7 @@ objects), ``_numpy`` (typed JSON of NumPy and SciPy values), ``_sklearn``
 classes and history; torch tensors), ``_audit`` (file structure, description,
 format versions, unsafe parameters, version warnings), ``_persist`` (the
 encoder and decoder dispatching to the others; :func:`save`, :func:`load`,
-:func:`describe`).
+:func:`describe`), ``lsgkm`` (LS-GKM's text model files).
 
 Examples
 --------

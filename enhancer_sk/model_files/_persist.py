@@ -8,7 +8,9 @@ constructed objects and estimators; NumPy and SciPy values go to
 :mod:`._numpy`, torch tensors and skorch nets to :mod:`._skorch`, the other
 estimators' state to :mod:`._sklearn`.  The file structure, the description
 and the parameters are checked by :mod:`._audit` before anything is built.
-The format is described in :mod:`enhancer_sk.model_files`.
+The format is described in :mod:`enhancer_sk.model_files`.  :func:`load` and
+:func:`describe` also read LS-GKM model files (:mod:`.lsgkm`), recognised
+from their first bytes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 
 from ..exceptions import ModelFileError
 from ..io.files import atomic_path
-from . import _numpy, _sklearn, _skorch
+from . import _numpy, _sklearn, _skorch, lsgkm
 from ._audit import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -328,13 +330,16 @@ def _read(path) -> tuple[str, dict, dict, int]:
 
 
 def load(path: str | os.PathLike, *, kind: type | None = None):
-    """Read a model file written by :func:`save` (nothing in the file is executed).
+    """Read a model file written by :func:`save`, or an LS-GKM model file (nothing in the file is executed).
 
     Parameters
     ----------
     path : str or path-like
         A model file (format :data:`~enhancer_sk.model_files.FORMAT_VERSION`
-        or older, see :mod:`enhancer_sk.model_files`).
+        or older, see :mod:`enhancer_sk.model_files`), or an LS-GKM model
+        file (``gkmtrain``'s ``.model.txt``, plain or gzip; recognised from
+        its first line), read by
+        :meth:`GkmSVM.from_lsgkm <enhancer_sk.models.svm.gkm.GkmSVM.from_lsgkm>`.
     kind : class, optional
         The estimator class the file must hold (exactly); a file holding
         another class is refused, before any array is read.
@@ -342,7 +347,8 @@ def load(path: str | os.PathLike, *, kind: type | None = None):
     Returns
     -------
     estimator
-        The model, fitted if it was saved fitted, with equal parameters.
+        The model, fitted if it was saved fitted, with equal parameters (a
+        fitted GkmSVM for an LS-GKM file).
 
     Raises
     ------
@@ -361,6 +367,10 @@ def load(path: str | os.PathLike, *, kind: type | None = None):
     from safetensors import SafetensorError
     from safetensors.numpy import load_file
 
+    if lsgkm.is_lsgkm_file(path):
+        if kind is not None and kind.__name__ != "GkmSVM":
+            raise ModelFileError(f"{os.fspath(path)!r} is an LS-GKM model file (a GkmSVM), not a {kind.__name__}")
+        return lsgkm.gkmsvm_from_lsgkm(lsgkm.read_lsgkm(path))
     path, _, doc, _ = _read(path)
     if kind is not None and doc["class"] != kind.__name__:
         raise ModelFileError(f"{path!r} holds a {doc['class']}, not a {kind.__name__}")
@@ -400,13 +410,19 @@ def describe(path: str | os.PathLike) -> dict:
         at saving), ``"classes"`` (list or None), ``"fitted"``, ``"params"``
         (JSON-able: tuples and sets as lists, nested estimators as
         ``{"class", "params"}``, classes and functions by name, arrays as
-        ``"array(dtype, shape)"``), ``"n_tensors"`` and ``"size_bytes"``.
+        ``"array(dtype, shape)"``), ``"n_tensors"`` and ``"size_bytes"``.  An
+        LS-GKM model file (read whole, it is text) gives ``"class"``
+        ``"GkmSVM"``, ``"format_version"`` and ``"package_version"`` None, the
+        GkmSVM parameters it sets, ``"n_tensors"`` 0 and also ``"lsgkm_header"``
+        (the file's header items).
 
     Raises
     ------
     FileNotFoundError, ModelFileError
         As :func:`load`.
     """
+    if lsgkm.is_lsgkm_file(path):
+        return _describe_lsgkm(path)
     _, header, doc, size = _read(path)
     params = doc["estimator"].get("params", {})
     return {
@@ -419,6 +435,25 @@ def describe(path: str | os.PathLike) -> dict:
         "params": {k: _display(v, header) for k, v in params.items() if not k.startswith("_")},
         "n_tensors": len(header),
         "size_bytes": size,
+    }
+
+
+def _describe_lsgkm(path) -> dict:
+    """:func:`describe` of an LS-GKM model file."""
+    model = lsgkm.read_lsgkm(path)
+    _, kernel = lsgkm.KERNEL_TYPES[model.kernel_type]
+    return {
+        "class": "GkmSVM",
+        "format_version": None,
+        "package_version": None,
+        "versions": {},
+        "classes": sorted(int(c) for c in model.labels),
+        "fitted": True,
+        "params": {"l": model.L, "k": model.k, "d": model.d, "kernel": kernel, "canonical_kmers": not model.norc,
+                   "probability": model.prob is not None},
+        "n_tensors": 0,
+        "size_bytes": os.path.getsize(path),
+        "lsgkm_header": dict(model.header),
     }
 
 
