@@ -278,10 +278,10 @@ def _as_windows(X, l: int) -> _Windows:
 
 @njit(cache=True)
 def _packed_reference(fwd, rc, wstart, wcount, use_rc):
-    """All reference windows, sequence by sequence, packed as (seq << 32) | code."""
+    """The windows of sequences ``wstart, wcount`` (numbered from 0), one after another, as (seq << 32) | code."""
     n = wstart.shape[0]
     per = 2 if use_rc else 1
-    out = np.empty(fwd.shape[0] * per, np.int64)
+    out = np.empty(wcount.sum() * per, np.int64)
     t = 0
     for i in range(n):
         hi = np.int64(i) << 32
@@ -541,6 +541,90 @@ def _self_norms(w: _Windows, weights, l, use_rc) -> np.ndarray:
     return np.sqrt(np.maximum(_self_kernel_nb(w.fwd, w.rc, w.start, w.count, weights, use_rc, even), 0.0))
 
 
+# ----------------------------------------------------------------------------- packed triangle
+
+
+def _triangle_size(n: int) -> int:
+    """Entries of the packed upper triangle (diagonal included) of an n x n matrix."""
+    return n * (n + 1) // 2
+
+
+@njit(cache=True, inline="always")
+def _triangle_offset(x, n):
+    """Position of entry (x, x) in the packed upper triangle (rows of n - x entries, one after another)."""
+    return x * n - (x * (x - 1)) // 2
+
+
+@njit(parallel=True, cache=True)
+def _pack_strip(G, norms, r0, tri):
+    """Normalise a strip of raw kernel rows (columns ``r0:``) into the packed float32 triangle."""
+    n = norms.shape[0]
+    for xl in prange(G.shape[0]):
+        x = r0 + xl
+        off = _triangle_offset(np.int64(x), n) - x
+        nx = norms[x]
+        for y in range(x, n):
+            den = nx * norms[y]
+            tri[off + y] = G[xl, y - r0] / den if den > 0.0 else 0.0
+
+
+_STRIP_BYTES = 1024 * 2**20  # float64 raw-kernel rows held at once by _gram_triangle (at most)
+
+
+def _strip_rows(n_columns: int, block: int, strip_bytes: float) -> int:
+    """Rows of a strip (a multiple of ``block``) whose float64 rows of ``n_columns`` fit ``strip_bytes``."""
+    rows = int(strip_bytes // (8 * max(n_columns, 1))) // block * block
+    return max(block, rows)
+
+
+def _gram_triangle(
+    w: _Windows, weights, l, use_rc, *, strip_bytes: float | None = None, verbose: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """The normalised Gram matrix as its packed upper triangle in float32, computed in strips of rows.
+
+    Row ``x`` holds ``K[x, x:]`` from position ``x * n - x * (x - 1) // 2``;
+    ``n * (n + 1) / 2`` entries in all (half the float32 matrix, a quarter of
+    the float64 one).  A strip of rows ``r0:r1`` is accumulated in float64
+    against columns ``r0:`` with the tiles of :func:`_accumulate_all` (upper
+    triangle only), normalised and rounded to float32; strips get taller as
+    the triangle narrows, keeping ``rows x columns x 8 <= strip_bytes``.  The
+    column windows are bucket-sorted again for every strip, which costs one
+    sort per (strip, position subset) on top of the dense computation.
+
+    Returns
+    -------
+    tri : ndarray of float32, shape (n * (n + 1) // 2,)
+    norms : ndarray of float64, shape (n,)
+        Square roots of the raw self-kernels.
+    """
+    n = w.n
+    strip_bytes = _STRIP_BYTES if strip_bytes is None else strip_bytes
+    norms = _self_norms(w, weights, l, use_rc)
+    tri = np.empty(_triangle_size(n), np.float32)
+    d_eff = len(weights) - 1
+    plan = _SubsetPlan(l, d_eff)
+    cbits = 2 * l
+    block = min(_BLOCK, 1 << (32 - cbits))
+    padded = np.zeros(l + 1)
+    padded[: len(weights)] = weights
+    bounds = [0]
+    while bounds[-1] < n:
+        bounds.append(min(n, bounds[-1] + _strip_rows(n - bounds[-1], block, strip_bytes)))
+    strips = list(zip(bounds[:-1], bounds[1:]))
+    for r0, r1 in _progress(strips, len(strips), verbose, "gkm kernel strips"):
+        query = _packed_reference(w.fwd, w.rc, w.start[r0:r1], w.count[r0:r1], False)
+        ref = _packed_reference(w.fwd, w.rc, w.start[r0:], w.count[r0:], use_rc)
+        q_seg = _block_segments(query, r1 - r0, block)
+        r_seg = _block_segments(ref, n - r0, block)
+        G = np.zeros((r1 - r0, n - r0))
+        threads = 1 if query.shape[0] * ref.shape[0] < _SMALL_PAIRS else numba.get_num_threads()
+        with _numba_threads(threads):
+            _accumulate_all(G, query, ref, q_seg, r_seg, block, cbits, plan, padded, True, False)
+        _pack_strip(G, norms, r0, tri)
+        del G
+    return tri, norms
+
+
 # ----------------------------------------------------------------------------- table
 
 
@@ -607,6 +691,33 @@ def _table_scores_nb(fwd, wstart, wcount, T):
 def _table_from_windows(w: _Windows, coef, weights, l, use_rc) -> np.ndarray:
     c = _lmer_coefficients(w.fwd, w.rc, w.start, w.count, np.asarray(coef, dtype=np.float64), use_rc, 4**l)
     return _smooth_table(c, l, weights)
+
+
+def _normalised_products(w: _Windows, norms, weights, l, use_rc, cols, coef, rows) -> np.ndarray:
+    """Exact ``K[rows][:, cols] @ coef`` of the normalised kernel, by one l-mer table (no kernel row).
+
+    Parameters
+    ----------
+    w : _Windows
+        Windows of all the sequences; ``rows`` and ``cols`` index them.
+    norms : ndarray of shape (n,)
+        Square roots of the raw self-kernels (:func:`_self_norms`).
+    cols, coef : ndarray of shape (p,)
+        Sequences and their coefficients.
+    rows : ndarray of int, shape (q,)
+        Sequences whose products are wanted.
+
+    Returns
+    -------
+    ndarray of float64, shape (q,)
+    """
+    c = np.zeros(w.n)
+    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    np.add.at(c, cols, np.asarray(coef, dtype=np.float64) * scale[cols])
+    table = _table_from_windows(w, c, weights, l, use_rc)
+    rows = np.asarray(rows, dtype=np.int64)
+    raw = _table_scores_nb(w.fwd, w.start[rows], w.count[rows], table)
+    return raw * scale[rows]
 
 
 
