@@ -186,6 +186,14 @@ def test_gzip_and_model_files_load(tmp_path, tiny, tiny_file, synthetic):
     assert not is_lsgkm_file(tmp_path / "m.eskm") and not is_lsgkm_file(tmp_path / "missing.txt")
 
 
+@pytest.mark.parametrize("head", [b"k\n\x00\x00\x00\x00\x00\x00{", b"L \x00\x00", b"d\t\xf0\x9f", b"svm_type \xff"])
+def test_binary_files_are_not_taken_for_lsgkm_models(tmp_path, head):
+    # a safetensors file's 8-byte length prefix can read as a one-letter header item (0x0a6b: "k\n")
+    path = tmp_path / "model.eskm"
+    path.write_bytes(head + b" svm_type c_svc\n" + bytes(range(256)))
+    assert not is_lsgkm_file(path)
+
+
 def _edit(text: str, line: int, new: str | None) -> str:
     """``text`` with its 1-based ``line`` replaced (None: removed)."""
     lines = text.splitlines()

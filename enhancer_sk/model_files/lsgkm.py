@@ -166,9 +166,12 @@ class LsgkmModel:
 
 
 def is_lsgkm_file(path: str | os.PathLike) -> bool:
-    """Whether ``path`` looks like an LS-GKM model file (plain or gzip): its first word is a header item.
+    """Whether ``path`` looks like an LS-GKM model file (plain or gzip): it begins with ``svm_type``.
 
-    Only the first bytes are read; a missing file or a folder gives False.
+    gkmtrain writes ``svm_type`` first.  Only the first bytes are read, and
+    they must be text: the binary length prefix of a safetensors model file
+    can read as a one-letter header item (``k``, ``L``, ``d``).  A missing
+    file or a folder gives False.
     """
     from ..io.fasta import open_binary
 
@@ -178,7 +181,13 @@ def is_lsgkm_file(path: str | os.PathLike) -> bool:
     except (OSError, ModelFileError, EOFError):
         return False
     words = head.split(None, 1)
-    return bool(words) and words[0].decode("ascii", "replace") in _HEADER
+    if not words or words[0] != b"svm_type":
+        return False
+    try:
+        head.decode("ascii")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _fail(path: str, line: int | None, message: str) -> ModelFileError:
