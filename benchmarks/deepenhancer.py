@@ -2,7 +2,7 @@
 
 Usage::
 
-    nice python benchmarks/deepenhancer.py [--parts speed motifs ienhancer voting] [--threads N]
+    nice python benchmarks/deepenhancer.py [--parts speed motifs ienhancer voting epoch-cost] [--threads N]
         [--max-epochs 30] [--max-windows 8] [--quick]
 
 Parts
@@ -24,6 +24,12 @@ ienhancer
     ``--max-windows`` per sequence in training; all 51 in prediction) and
     with ``window=200`` (one window per sequence); independent test row
     (400 sequences; Sn, Sp, Acc, MCC, AUC at probability 0.5) and wall time.
+epoch-cost
+    Seconds per epoch of the ``full`` preset (``build_model("deepenhancer",
+    preset="full")``: 4 training windows per sequence and epoch, validation
+    of the held-out 10% by max over all windows) on ``--epoch-n`` random
+    sequences of 600 and of 1,500 bp (best of 3 epochs), and their ratio;
+    beside it the windows per epoch of the paper's every-window mode.
 voting
     Synthetic enhancers of 150-1,000 bp (``--voting-n`` training sequences,
     4 planted motif sites per enhancer, so a 300-bp window of a long
@@ -106,6 +112,28 @@ def part_speed(args) -> list[dict]:
                      "windows": windows.n_windows, "seconds": f"{dt:.1f}",
                      "windows/s": f"{windows.n_windows / dt:.0f}", "load": load()})
         log(rows[-1])
+    return rows
+
+
+def part_epoch_cost(args) -> list[dict]:
+    from enhancer_sk.presets import build_model
+
+    rows = []
+    n = 60 if args.quick else args.epoch_n
+    for length in (600, 1500):
+        X = random_sequences(n, length, 2)
+        y = np.arange(n) % 2
+        clf = build_model("deepenhancer", preset="full", seed=0, threads=args.threads)
+        clf.set_params(max_epochs=3, patience=None)
+        clf.fit(X, y)
+        best = min(clf.history[:, "dur"])
+        rows.append({"length": length, "sequences": n, "train windows / epoch": sum(
+            clf.history[-1, "batches", :, "train_batch_size"]),
+            "every-window mode: windows / epoch": SlidingWindows(X, 300, 2).n_windows * 9 // 10,
+            "s / epoch (best of 3)": f"{best:.1f}", "load": load()})
+        log(rows[-1])
+    rows.append({"length": "1,500 / 600", "s / epoch (best of 3)":
+                 f"{float(rows[1]['s / epoch (best of 3)']) / float(rows[0]['s / epoch (best of 3)']):.2f}x"})
     return rows
 
 
@@ -205,8 +233,9 @@ def part_voting(args) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", nargs="+", default=["speed", "motifs", "ienhancer", "voting"],
-                        choices=["speed", "motifs", "ienhancer", "voting"])
+    parser.add_argument("--parts", nargs="+", default=["speed", "motifs", "ienhancer", "voting", "epoch-cost"],
+                        choices=["speed", "motifs", "ienhancer", "voting", "epoch-cost"])
+    parser.add_argument("--epoch-n", type=int, default=500, help="sequences of the epoch-cost part")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads for the motif, iEnhancer and voting parts (default: all CPUs)")
     parser.add_argument("--speed-threads", type=int, nargs="+", default=None,
@@ -246,6 +275,9 @@ def main() -> None:
             print(f"\n## Any length: synthetic 150-1,000 bp, window 300, <= {args.max_windows} training "
                   f"windows/seq, max_epochs={args.max_epochs}, lr 1e-3")
             print(format_table(part_voting(args), index_name="scoring", digits=3))
+        if "epoch-cost" in args.parts:
+            print("\n## Epoch cost of the full preset (4 windows per sequence and epoch) by sequence length")
+            print(format_table(part_epoch_cost(args), index_name="length"))
     print(f"\n# finished {machine_info()}")
 
 

@@ -5,8 +5,10 @@ Every model the command line trains is built here, by name and preset:
 * ``kmer``: :class:`~enhancer_sk.models.svm.kmer.KmerSVM` (RBF SVM on canonical 6-mer spectra);
 * ``gkm``: :class:`~enhancer_sk.models.svm.gkm.GkmSVM` (LS-GKM's defaults l=11, k=7, d=3, with
   Platt probabilities);
-* ``lstmatt``: :class:`~enhancer_sk.models.nn.lstmatt.EnhancerLSTMAttClassifier`;
-* ``deepenhancer``: :class:`~enhancer_sk.models.nn.deepenhancer.DeepEnhancerCNN`;
+* ``lstmatt``: :class:`~enhancer_sk.models.nn.lstmatt.EnhancerLSTMAttClassifier` (input length: the
+  median training length, other lengths centre-cropped / N-padded; see its Notes for why not windows);
+* ``deepenhancer``: :class:`~enhancer_sk.models.nn.deepenhancer.DeepEnhancerCNN` (``full``: 300-bp
+  windows, 4 per sequence and epoch re-drawn every epoch, so an epoch costs the same at any length);
 * ``gc``: GC content, standardised, and a logistic regression: the composition-only floor that a
   useful model must beat.
 

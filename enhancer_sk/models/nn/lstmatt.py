@@ -421,7 +421,11 @@ class EnhancerLSTMAttClassifier(WindowedTrainingMixin, SequenceNetClassifier):
     on iEnhancer-2L: ``lr=1e-3, max_epochs=9, train_split=None``, a cosine
     decay of the learning rate (``CosineAnnealing``) and both strands
     (``augment_strands=True, average_strands=True``); the README reports what
-    it scores.
+    it scores.  For sequences of varying length it sets the input length to
+    the training sequences' median and keeps ``long_inputs="crop"``: on the
+    VISTA benchmark (0.2-12 kb, ``benchmarks/vista.py``) the windowed mode did
+    not score better in chromosome-grouped cross-validation and costs more in
+    prediction (one forward pass per window); the README has the numbers.
 
     Examples
     --------
