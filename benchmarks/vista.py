@@ -31,6 +31,11 @@ Models (all built as the command line builds them, :mod:`enhancer_sk.presets`, `
 * ``--ensemble N``: seed ensembles (mean probability of N networks, seeds ``seed`` ..
   ``seed + N - 1``) of the ``--ensemble-models`` (test part only).
 
+Part ``tissues``: which tissue a positive element drives expression in (a multi-label task):
+for each of the ``--tissues`` most frequent tissues, one binary task on the positive elements
+(expression in that tissue or not), trained on the training part and scored on the test part
+with the ``--tissue-models`` (default: the fast ones, GC, length and KmerSVM).
+
 The README's VISTA table is this script's output.  ``--quick`` subsamples (300 train /
 150 test sequences, 2 folds, 2 epochs) to check the script in minutes.
 """
@@ -153,6 +158,27 @@ def run_cv(names, train, args, median_length) -> list[dict]:
     return rows
 
 
+def run_tissues(train, test, args, median_length) -> list[dict]:
+    from collections import Counter
+
+    counts = Counter(t for ts in train.tissues[train.target == 1] for t in ts)
+    names = [t for t, _ in counts.most_common(args.tissues)]
+    tr, te = train.target == 1, test.target == 1
+    rows = []
+    for tissue in names:
+        y_tr = np.array([tissue in ts for ts in train.tissues[tr]], dtype=int)
+        y_te = np.array([tissue in ts for ts in test.tissues[te]], dtype=int)
+        row = {"tissue": tissue, "train": f"{y_tr.sum()}/{len(y_tr)}", "test": f"{y_te.sum()}/{len(y_te)}"}
+        for name in args.tissue_models:
+            model = make_model(name, seed=args.seed, threads=args.threads, median_length=median_length,
+                               quick=args.quick)
+            model.fit(train.data[tr], y_tr)
+            row[name] = bootstrap_ci(y_te, positive_scores(model, test.data[te]), roc_auc_score, random_state=args.seed)
+        log(f"tissues: {tissue}: " + ", ".join(f"{n} {fmt_ci(row[n])}" for n in args.tissue_models))
+        rows.append(row)
+    return rows
+
+
 def print_tables(result: dict) -> None:
     if result.get("test"):
         print("\n### Test (chr1 + chr2)\n")
@@ -168,6 +194,13 @@ def print_tables(result: dict) -> None:
         for r in result["cv"]:
             print(f"| {r['model']} | {fmt_ci(r['auroc'])} | {fmt_ci(r['auprc'])} | "
                   f"{r['fold_auroc_mean']:.3f} +- {r['fold_auroc_std']:.3f} | {r['seconds_per_fold']:.0f} |")
+    if result.get("tissues"):
+        models = [k for k in result["tissues"][0] if k not in ("tissue", "train", "test")]
+        print("\n### Which tissue (positive elements; test AUROC, 95% CI)\n")
+        print("| tissue | train (with / all) | test (with / all) | " + " | ".join(models) + " |")
+        print("|---|---|---|" + "---|" * len(models))
+        for r in result["tissues"]:
+            print(f"| {r['tissue']} | {r['train']} | {r['test']} | " + " | ".join(fmt_ci(r[m]) for m in models) + " |")
 
 
 def subsample(bunch, n: int, seed: int):
@@ -181,7 +214,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=None, help="default: GALAXY_SLOTS or all CPUs")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--parts", nargs="+", default=["test", "cv"], choices=["test", "cv"])
+    parser.add_argument("--parts", nargs="+", default=["test", "cv", "tissues"], choices=["test", "cv", "tissues"])
+    parser.add_argument("--tissues", type=int, default=6, help="most frequent tissues of the tissue part")
+    parser.add_argument("--tissue-models", nargs="+", default=["gc", "length", "kmer"], choices=MODELS)
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--cv-models", nargs="+", default=None, choices=MODELS, help="default: --models")
     parser.add_argument("--folds", type=int, default=3)
@@ -204,6 +239,8 @@ def main(argv=None) -> int:
         result["cv"] = run_cv(args.cv_models or args.models, train, args, median_length)
     if "test" in args.parts:
         result["test"] = run_test(args.models, train, test, args, median_length)
+    if "tissues" in args.parts:
+        result["tissues"] = run_tissues(train, test, args, median_length)
     print_tables(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
