@@ -26,6 +26,13 @@ def test_demo_small(capsys):
     assert "[demo]" in err
 
 
+def test_version_imports_no_heavy_library():
+    code = ("import sys\nfrom enhancer_sk.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n"
+            "    pass\nprint(sorted(m for m in ('torch', 'sklearn', 'skorch', 'numpy') if m in sys.modules))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0 and res.stdout.splitlines() == [f"enhancer-sk {__version__}", "[]"]
+
+
 def test_console_script_module():
     res = subprocess.run([sys.executable, "-m", "enhancer_sk", "--version"], capture_output=True, text=True)
     assert res.returncode == 0 and __version__ in res.stdout

@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``enhancer-sk``; returns the exit code."""
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        # answered before the subcommands are imported (they pull in torch and scikit-learn): Galaxy asks
+        # for the version of every job
+        print(f"enhancer-sk {__version__}")
+        raise SystemExit(0)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
