@@ -294,6 +294,11 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
             return batches
         return progress.track(batches, n_batches, label="predict")
 
+    def _predict_batch_size(self, default: int = 1024) -> int:
+        """Windows or sequences per prediction batch: ``iterator_valid__batch_size``, else ``batch_size``."""
+        size = self.get_params_for("iterator_valid").get("batch_size", self.batch_size)
+        return int(size) if size and size > 0 else default
+
     def infer_logits(self, xb) -> np.ndarray:
         """Logits of one batch in evaluation mode, as float32 NumPy."""
         self.module_.eval()

@@ -52,6 +52,7 @@ from .windowed import (
     SampledWindowDataset,
     WindowDataset,
     WindowedTrainingMixin,
+    vote,
 )
 
 __all__ = [
@@ -476,10 +477,6 @@ class DeepEnhancerCNN(WindowedTrainingMixin, SequenceNetClassifier):
         return SampledWindowDataset(windows, targets, self.train_windows_per_sequence, sequences=sequences), None
 
     # -- predict ------------------------------------------------------------------------
-    def _predict_batch_size(self) -> int:
-        size = self.get_params_for("iterator_valid").get("batch_size", self.batch_size)
-        return int(size) if size and size > 0 else 1024
-
     def window_logits(self, X) -> tuple[np.ndarray, np.ndarray]:
         """Logit of every window of every sequence, and the window's sequence index.
 
@@ -640,17 +637,7 @@ class DeepEnhancerCNN(WindowedTrainingMixin, SequenceNetClassifier):
     def _voting_logits(self, sequences) -> np.ndarray:
         """Logit of each sequence's vote (``aggregate``) over all its windows."""
         windows = self._windows(sequences)
-        n = windows.n_sequences
-        if self.aggregate == "max":
-            out = np.full(n, -np.inf)
-            for lg, seq in self._iter_window_scores(windows):
-                first = np.flatnonzero(np.r_[True, seq[1:] != seq[:-1]])
-                np.maximum.at(out, seq[first], np.maximum.reduceat(lg, first))
-            return out
-        total = np.zeros(n)
-        for lg, seq in self._iter_window_scores(windows):
-            total += np.bincount(seq, weights=expit(lg), minlength=n)
-        return logit(total / windows.counts)
+        return vote(self._iter_window_scores(windows), windows.counts, self.aggregate)
 
     def predict_proba(self, X) -> np.ndarray:
         """Probabilities of ``classes_[0]`` and ``classes_[1]`` per sequence, shape (n, 2).

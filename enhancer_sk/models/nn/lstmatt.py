@@ -56,10 +56,9 @@ from ...sequence.encoders import tokenize
 from ...sequence.fixed_length import fixed_length_codes
 from ...sequence.windows import SlidingWindows
 from ...threads import limit_threads, resolve_threads
-from .._proba import logit
 from ._branches import LSTM_CHUNK_ROWS, RESNET_CHUNK_ROWS, ParallelBranches, join_blocks, row_blocks, run_tasks
 from .base import SequenceNetClassifier
-from .windowed import SampledWindowDataset, WindowDataset, WindowedTrainingMixin, token_windows
+from .windowed import SampledWindowDataset, WindowDataset, WindowedTrainingMixin, token_windows, vote
 
 __all__ = ["AUTHORS_BASE_ORDER", "EnhancerLSTMAtt", "EnhancerLSTMAttClassifier", "PaperBCELoss"]
 
@@ -629,21 +628,16 @@ class EnhancerLSTMAttClassifier(WindowedTrainingMixin, SequenceNetClassifier):
     def _voting_logits(self, sequences: SequenceCodes) -> np.ndarray:
         """Logit of each sequence's vote (``aggregate``) over all its windows (float64)."""
         windows = self._windows(sequences)
-        n = windows.n_sequences
-        size = self.get_params_for("iterator_valid").get("batch_size", self.batch_size)
-        size = int(size) if size and size > 0 else 256
-        best = np.full(n, -np.inf)
-        total = np.zeros(n)
-        with self._limit_threads(), torch.random.fork_rng(devices=[]):
+        size = self._predict_batch_size(default=256)
+
+        def scores():
             for a in self._report_prediction(range(0, windows.n_windows, size), -(-windows.n_windows // size)):
                 b = min(a + size, windows.n_windows)
-                lg = self.infer_logits(token_windows(windows.codes(a, b)).to(self.device)).astype(np.float64)
-                seq = windows.sequence_of(a, b)
-                if self.aggregate == "max":
-                    np.maximum.at(best, seq, lg)
-                else:
-                    total += np.bincount(seq, weights=expit(lg), minlength=n)
-        return best if self.aggregate == "max" else logit(total / windows.counts)
+                yield (self.infer_logits(token_windows(windows.codes(a, b)).to(self.device)),
+                       windows.sequence_of(a, b))
+
+        with self._limit_threads(), torch.random.fork_rng(devices=[]):
+            return vote(scores(), windows.counts, self.aggregate)
 
     def infer_logits(self, xb) -> np.ndarray:
         """Logits of one batch in evaluation mode, as float32 NumPy."""

@@ -31,14 +31,17 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+from scipy.special import expit
 from skorch.dataset import ValidSplit, unpack_data
 
 from ...sequence.codes import SequenceCodes
 from ...sequence.encoders import codes_to_one_hot
 from ...sequence.windows import SlidingWindows
+from .._proba import logit
 
 __all__ = [
     "GroupValidSplit",
+    "vote",
     "SampledWindowDataset",
     "SequenceVotingDataset",
     "WindowDataset",
@@ -56,6 +59,36 @@ def one_hot_windows(codes: np.ndarray) -> torch.Tensor:
 def token_windows(codes: np.ndarray) -> torch.Tensor:
     """Window codes (n, window) -> int64 token tensor (n, window) (Enhancer-LSTMAtt's input)."""
     return torch.from_numpy(np.ascontiguousarray(codes, dtype=np.int64))
+
+
+def vote(scores, counts: np.ndarray, aggregate: str) -> np.ndarray:
+    """Logit of each sequence's vote over its windows.
+
+    Parameters
+    ----------
+    scores : iterable of (logits, sequence index) array pairs
+        Window logits in batches, with each window's sequence (windows of a
+        sequence contiguous within a batch, as :class:`SlidingWindows` gives them).
+    counts : array of shape (n_sequences,)
+        Windows per sequence.
+    aggregate : {"max", "mean"}
+        The maximum logit (DeepEnhancer's voting) or the logit of the mean probability.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_sequences,)
+    """
+    n = len(counts)
+    if aggregate == "max":
+        out = np.full(n, -np.inf)
+        for lg, seq in scores:
+            first = np.flatnonzero(np.r_[True, seq[1:] != seq[:-1]])
+            np.maximum.at(out, seq[first], np.maximum.reduceat(np.asarray(lg, dtype=np.float64), first))
+        return out
+    total = np.zeros(n)
+    for lg, seq in scores:
+        total += np.bincount(seq, weights=expit(np.asarray(lg, dtype=np.float64)), minlength=n)
+    return logit(total / counts)
 
 
 def take_sequences(sc: SequenceCodes, index: np.ndarray) -> SequenceCodes:
