@@ -59,7 +59,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from enhancer_sk.datasets.vista import load_vista  # noqa: E402
-from enhancer_sk.evaluation.metrics import bootstrap_ci  # noqa: E402
+from enhancer_sk.evaluation.metrics import bootstrap_ci, format_table  # noqa: E402
 from enhancer_sk.models.meta.ensemble import SeedEnsembleClassifier  # noqa: E402
 from enhancer_sk.presets import build_model  # noqa: E402
 from enhancer_sk.sequence.encoders import SequenceLength  # noqa: E402
@@ -180,27 +180,23 @@ def run_tissues(train, test, args, median_length) -> list[dict]:
 
 
 def print_tables(result: dict) -> None:
+    """The result tables as Markdown (through the project's ``format_table``)."""
     if result.get("test"):
         print("\n### Test (chr1 + chr2)\n")
-        print("| model | AUROC (95% CI) | AUPRC (95% CI) | fit (s) | predict (s) |")
-        print("|---|---|---|---|---|")
-        for r in result["test"]:
-            print(f"| {r['model']} | {fmt_ci(r['auroc'])} | {fmt_ci(r['auprc'])} | {r['fit_s']:.0f} | "
-                  f"{r['predict_s']:.1f} |")
+        print(format_table([{"model": r["model"], "AUROC (95% CI)": fmt_ci(r["auroc"]),
+                             "AUPRC (95% CI)": fmt_ci(r["auprc"]), "fit (s)": f"{r['fit_s']:.0f}",
+                             "predict (s)": f"{r['predict_s']:.1f}"} for r in result["test"]]))
     if result.get("cv"):
         print(f"\n### {result['folds']}-fold chromosome-grouped CV on the training part\n")
-        print("| model | pooled AUROC (95% CI) | pooled AUPRC (95% CI) | AUROC per fold | s per fold |")
-        print("|---|---|---|---|---|")
-        for r in result["cv"]:
-            print(f"| {r['model']} | {fmt_ci(r['auroc'])} | {fmt_ci(r['auprc'])} | "
-                  f"{r['fold_auroc_mean']:.3f} +- {r['fold_auroc_std']:.3f} | {r['seconds_per_fold']:.0f} |")
+        print(format_table([{"model": r["model"], "pooled AUROC (95% CI)": fmt_ci(r["auroc"]),
+                             "pooled AUPRC (95% CI)": fmt_ci(r["auprc"]),
+                             "AUROC per fold": (r["fold_auroc_mean"], r["fold_auroc_std"]),
+                             "s per fold": f"{r['seconds_per_fold']:.0f}"} for r in result["cv"]]))
     if result.get("tissues"):
-        models = [k for k in result["tissues"][0] if k not in ("tissue", "train", "test")]
         print("\n### Which tissue (positive elements; test AUROC, 95% CI)\n")
-        print("| tissue | train (with / all) | test (with / all) | " + " | ".join(models) + " |")
-        print("|---|---|---|" + "---|" * len(models))
-        for r in result["tissues"]:
-            print(f"| {r['tissue']} | {r['train']} | {r['test']} | " + " | ".join(fmt_ci(r[m]) for m in models) + " |")
+        print(format_table([{"tissue": r["tissue"], "train (with / all)": r["train"], "test (with / all)": r["test"],
+                             **{k: fmt_ci(v) for k, v in r.items() if k not in ("tissue", "train", "test")}}
+                            for r in result["tissues"]], index_name="tissue"))
 
 
 def subsample(bunch, n: int, seed: int):
@@ -226,14 +222,15 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="subsample, 2 folds, 2 epochs: a smoke run")
     args = parser.parse_args(argv)
 
-    print(machine_info())
+    machine = machine_info()
+    print(machine)
     train, test = load_vista("train"), load_vista("test")
     if args.quick:
         train, test, args.folds = subsample(train, 300, args.seed), subsample(test, 150, args.seed), 2
     median_length = int(np.median([len(s) for s in train.data]))
     print(f"VISTA: {len(train.data)} train ({int(train.target.sum())} positive), {len(test.data)} test "
           f"({int(test.target.sum())} positive); median training length {median_length} bp")
-    result: dict = {"machine": machine_info(), "args": {k: str(v) for k, v in vars(args).items()},
+    result: dict = {"machine": machine, "args": {k: str(v) for k, v in vars(args).items()},
                     "median_length": median_length, "folds": args.folds}
     if "cv" in args.parts:
         result["cv"] = run_cv(args.cv_models or args.models, train, args, median_length)
