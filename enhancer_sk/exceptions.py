@@ -20,6 +20,7 @@ __all__ = [
     "BedFormatError",
     "GenomeRegionError",
     "ModelFileError",
+    "NotLearningWarning",
 ]
 
 
@@ -65,3 +66,13 @@ class GenomeRegionError(SequenceInputError):
 
 class ModelFileError(ValueError):
     """A model file is unreadable, truncated, unsafe or of an incompatible version."""
+
+
+class NotLearningWarning(UserWarning):
+    """A network finished training without learning anything usable.
+
+    Raised (as a warning) after ``fit`` when the best validation epoch was the
+    first one and the network gives (almost) the same answer for every
+    training sequence: too little data, too low a learning rate or too few
+    epochs for the network.
+    """

@@ -10,7 +10,11 @@
   for a fixed ``threads``) without touching the caller's global RNG state;
 * ``threads``: torch / BLAS thread count applied only during fit and predict
   (see :mod:`enhancer_sk.threads`);
-* ``decision_function`` returning the logit.
+* ``decision_function`` returning the logit;
+* an epoch log that shows every epoch the history records, the last one
+  included when a callback (early stopping) ends the training;
+* a :class:`~enhancer_sk.exceptions.NotLearningWarning` after a fit that
+  learned nothing (see :meth:`SequenceNetClassifier.check_learning`).
 
 Model-specific sizes live in the ``module__*`` parameters, so
 ``GridSearchCV`` can tune them.
@@ -19,16 +23,18 @@ Model-specific sizes live in the ``module__*`` parameters, so
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import torch
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval
 from skorch import NeuralNetBinaryClassifier
-from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring
+from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 
 from ..._validation import check_training_labels, validate_params
-from ...sequence.codes import is_sequence_path
+from ...exceptions import NotLearningWarning
+from ...sequence.codes import SequenceCodes, as_sequences, is_sequence_path
 from ...threads import limit_threads
 from .callbacks import BatchProgress, EpochLog
 
@@ -97,7 +103,16 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
     **kwargs
         Any skorch ``NeuralNet`` parameter (``callbacks``, ``train_split``,
         ``module__*``, ``optimizer__*``, ``iterator_train__*`` ...).
+
+    Warns
+    -----
+    NotLearningWarning
+        After ``fit`` / ``partial_fit`` when the network learned nothing
+        (:meth:`check_learning`).
     """
+
+    #: training sequences :meth:`check_learning` predicts at most
+    learning_check_size = 2000
 
     _parameter_constraints: dict = {
         "lr": [Interval(numbers.Real, 0.0, None, closed="neither")],
@@ -248,7 +263,118 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
                 super().partial_fit(X_train, y_train, **fit_params)
             else:
                 super().fit(X_train, y_train, **fit_params)
+        self.check_learning(X)
         return self
+
+    def notify(self, method_name, **cb_kwargs):
+        """skorch's ``notify``, except that a callback ending the training does not hide the epoch's log line.
+
+        skorch runs the epoch log (``PrintLog``) last; when a callback before
+        it (``EarlyStopping``) raises ``KeyboardInterrupt`` at the end of an
+        epoch, the epoch log still prints that epoch (which the history
+        holds) before the interruption goes on.
+        """
+        if method_name != "on_epoch_end":
+            return super().notify(method_name, **cb_kwargs)
+        self.on_epoch_end(self, **cb_kwargs)
+        stop = None
+        for _, cb in self.callbacks_:
+            if stop is not None and not isinstance(cb, PrintLog):
+                continue
+            try:
+                cb.on_epoch_end(self, **cb_kwargs)
+            except KeyboardInterrupt as err:
+                if stop is not None or isinstance(cb, PrintLog):
+                    raise
+                stop = err
+        if stop is not None:
+            raise stop
+        return None
+
+    def check_learning(self, X) -> bool:
+        """Warn when the fitted network learned nothing; True when it did (or cannot tell).
+
+        The network learned nothing when the best validation loss is that of
+        the first epoch (or, without validation, the training loss never fell
+        10% below the first epoch's) and, on at most
+        :attr:`learning_check_size` training sequences (evenly spaced), it
+        predicts one class for all or its probabilities hardly vary
+        (standard deviation below 0.001).  Runs one prediction pass only when
+        the first condition holds.
+
+        Parameters
+        ----------
+        X : sequences
+            The training sequences (as given to ``fit``).
+
+        Returns
+        -------
+        bool
+
+        Warns
+        -----
+        NotLearningWarning
+            Naming what happened and what to try.
+        """
+        history = self.history_ if getattr(self, "history_", None) is not None else []
+        if not len(history) or not getattr(self, "initialized_", False):
+            return True
+        valid = [float(h["valid_loss"]) for h in history if "valid_loss" in h]
+        if valid and not np.all(np.isnan(valid)) and int(np.nanargmin(valid)) != 0:
+            return True
+        train = [float(h["train_loss"]) for h in history if "train_loss" in h]
+        if not valid and len(train) > 1 and np.nanmin(train[1:]) < 0.9 * train[0]:
+            return True  # no validation, and the training loss fell by over 10%: it learned something
+        sample = self._learning_sample(X)
+        if sample is None or not len(sample):
+            return True
+        verbose, self.verbose = self.verbose, 0  # a silent check: no progress report
+        try:
+            proba = np.asarray(self.predict_proba(sample))[:, 1]
+        finally:
+            self.verbose = verbose
+        called = proba > self.threshold
+        spread = float(np.std(proba))
+        if called.min() != called.max():
+            if spread >= 1e-3:
+                return True
+            what = f"its probabilities hardly vary (standard deviation {spread:.2g})"
+        else:
+            label = self.classes_[int(called[0])]
+            label = label.item() if hasattr(label, "item") else label
+            what = f"it predicts class {label!r} for all {len(proba)} training sequences checked"
+        best = "the best validation loss is that of epoch 1" if valid else "there was no validation set"
+        higher = 3e-3 if self.lr < 3e-3 else 3 * self.lr
+        warnings.warn(NotLearningWarning(
+            f"{type(self).__name__} learned nothing: after {len(history)} epoch(s) {best} and {what} "
+            f"(probabilities {proba.min():.3f}-{proba.max():.3f}). Try more training data, a higher learning "
+            f"rate (now {self.lr:g}; e.g. --lr {higher:g}), more epochs or a larger patience, the fast preset, "
+            "or an SVM (kmer or gkm) for small data sets."), stacklevel=4)
+        return False
+
+    def _learning_sample(self, X):
+        """At most :attr:`learning_check_size` training sequences, evenly spaced (None: cannot sample ``X``)."""
+        if isinstance(X, torch.utils.data.Dataset):
+            return None
+        if is_sequence_path(X):
+            X = as_sequences(X)
+        try:
+            n = len(X)
+        except TypeError:
+            return None
+        limit = int(self.learning_check_size)
+        if n <= limit:
+            return X
+        index = np.unique(np.linspace(0, n - 1, limit).round().astype(np.int64))
+        if isinstance(X, SequenceCodes):
+            from .windowed import take_sequences
+
+            return take_sequences(X, index)
+        if isinstance(X, torch.Tensor):
+            return X[torch.from_numpy(index)]
+        if isinstance(X, (list, tuple)):
+            return [X[i] for i in index]
+        return np.asarray(X)[index]
 
     # -- predict ------------------------------------------------------------------------
     def predict_proba(self, X) -> np.ndarray:

@@ -11,7 +11,9 @@ predictions): a tqdm bar on a terminal, plain lines elsewhere (a log file, a
 Galaxy job).  :class:`EpochLog` is skorch's ``PrintLog`` without colour codes
 when its output is not a terminal.  Both are default callbacks of the
 networks (``"batch_progress"``, ``"print_log"``) and speak only when the net's
-``verbose`` is 1 or more.
+``verbose`` is 1 or more.  :class:`ValidAccuracy` records the accuracy of
+the validation pass from its own predictions (DeepEnhancer's ``valid_acc``:
+sequences voted over their windows).
 """
 
 from __future__ import annotations
@@ -23,12 +25,15 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 
+import numpy as np
+import torch
 import tqdm
+from scipy.special import expit
 from skorch.callbacks import Callback, LRScheduler, PrintLog
-from skorch.dataset import get_len
+from skorch.dataset import get_len, unpack_data
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
-__all__ = ["BatchProgress", "CosineAnnealing", "EpochLog"]
+__all__ = ["BatchProgress", "CosineAnnealing", "EpochLog", "ValidAccuracy"]
 
 #: The clock of the progress reports (a module attribute, so tests can replace it).
 _now = time.monotonic
@@ -352,3 +357,80 @@ class EpochLog(PrintLog):
         if not self._to_terminal():
             text = _ANSI.sub("", text)
         super()._sink(text, verbose)
+
+
+def _as_flat_numpy(value) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value, dtype=np.float64).reshape(-1)
+
+
+class ValidAccuracy(Callback):
+    """Accuracy of each epoch's validation pass, from the predictions that pass already made.
+
+    Records ``name`` (and ``<name>_best``) in the history, like skorch's
+    ``valid_acc``, without predicting the validation set a second time.  A
+    prediction is ``classes_[1]`` when the sigmoid of the logit exceeds the
+    net's ``threshold``; targets are the encoded 0/1 labels.  When the
+    validation set is windows of held-out sequences (a ``Subset`` of a
+    :class:`~enhancer_sk.models.nn.windowed.WindowDataset`), the windows of a
+    sequence are voted first (the net's ``aggregate``: max logit, or mean
+    probability), so the accuracy is that of the sequences, as ``predict``
+    gives it.  Nothing is recorded in epochs without validation.
+
+    Parameters
+    ----------
+    name : str, default="valid_acc"
+        History key.
+    """
+
+    def __init__(self, name: str = "valid_acc"):
+        self.name = name
+
+    def initialize(self) -> ValidAccuracy:
+        self.logits_: list[np.ndarray] = []
+        self.targets_: list[np.ndarray] = []
+        return self
+
+    def on_epoch_begin(self, net, **kwargs) -> None:
+        self.logits_, self.targets_ = [], []
+
+    def on_batch_end(self, net, batch=None, training=None, y_pred=None, **kwargs) -> None:
+        if training or y_pred is None or batch is None:
+            return
+        _, yi = unpack_data(batch)
+        self.logits_.append(_as_flat_numpy(y_pred))
+        self.targets_.append(_as_flat_numpy(yi))
+
+    def on_epoch_end(self, net, dataset_valid=None, **kwargs) -> None:
+        if not self.logits_:
+            return
+        logits = np.concatenate(self.logits_)
+        targets = np.concatenate(self.targets_) > 0.5
+        self.logits_, self.targets_ = [], []
+        groups = self._window_groups(dataset_valid, len(logits))
+        if groups is not None:
+            seq, inverse = np.unique(groups, return_inverse=True)
+            if getattr(net, "aggregate", "max") == "mean":
+                proba = np.bincount(inverse, weights=expit(logits)) / np.bincount(inverse)
+            else:
+                voted = np.full(len(seq), -np.inf)
+                np.maximum.at(voted, inverse, logits)
+                proba = expit(voted)
+            targets = np.asarray(dataset_valid.dataset.sequence_labels)[seq] > 0.5
+        else:
+            proba = expit(logits)
+        score = float(np.mean((proba > net.threshold) == targets))
+        previous = [row[self.name] for row in net.history[:-1] if self.name in row]
+        net.history.record(self.name, score)
+        net.history.record(f"{self.name}_best", not previous or score > max(previous))
+
+    @staticmethod
+    def _window_groups(dataset, n: int) -> np.ndarray | None:
+        """The sequence of each validation item when ``dataset`` is windows of sequences (else None)."""
+        base = getattr(dataset, "dataset", None)
+        indices = getattr(dataset, "indices", None)
+        if base is None or indices is None or not hasattr(base, "groups") or not hasattr(base, "sequence_labels"):
+            return None
+        groups = np.asarray(base.groups)[np.asarray(indices, dtype=np.int64)]
+        return groups if len(groups) == n else None

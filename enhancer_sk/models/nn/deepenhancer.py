@@ -46,7 +46,7 @@ from ...sequence.encoders import codes_to_one_hot
 from ...sequence.windows import SlidingWindows
 from .._proba import logit
 from .base import SequenceNetClassifier
-from .callbacks import BatchProgress, EpochLog
+from .callbacks import BatchProgress, EpochLog, ValidAccuracy
 from .windowed import (
     GroupValidSplit,
     SampledWindowDataset,
@@ -79,9 +79,27 @@ def _check_architecture(name) -> tuple[int, bool, bool]:
 
 
 class _EarlyStopping(EarlyStopping):
-    """skorch's EarlyStopping, tolerating a run of zero epochs (``max_epochs=0``)."""
+    """skorch's EarlyStopping, tolerating a run of zero epochs (``max_epochs=0``).
+
+    Its "Stopping since ..." line is written when training ends, after the
+    epoch log's line of the last epoch.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self.pending_message_ = None
+        return super().on_train_begin(net, **kwargs)
+
+    def _sink(self, text, verbose):
+        if str(text).startswith("Stopping since"):
+            self.pending_message_ = (text, verbose)
+            return
+        super()._sink(text, verbose)
 
     def on_train_end(self, net, **kwargs):
+        pending = getattr(self, "pending_message_", None)
+        self.pending_message_ = None
+        if pending is not None:
+            super()._sink(*pending)
         if len(net.history):
             super().on_train_end(net, **kwargs)
 
@@ -407,6 +425,7 @@ class DeepEnhancerCNN(WindowedTrainingMixin, SequenceNetClassifier):
             ("epoch_timer", EpochTimer()),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("valid_loss", PassthroughScoring(name="valid_loss")),
+            ("valid_acc", ValidAccuracy()),  # of the validation pass itself (sequences voted)
         ]
         if self.lr_decay is not None:
             callbacks.append(
