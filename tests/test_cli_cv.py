@@ -57,7 +57,7 @@ def test_all_outputs_and_out_of_fold_scores(tmp_path, capsys):
     np.testing.assert_allclose([float(r["kmer"]) for r in oof], expected[:, 1], rtol=1e-5)
     assert imread(out["curves.png"]).shape[1] > 500
     html = out["report.html"].read_text()
-    assert html.count("data:image/png;base64,") == 1 and "Mean ± standard deviation over 3 folds" in html
+    assert html.count("data:image/png;base64,") == 1 and "Mean &#177; standard deviation over 3 folds" in html
     assert "<script" not in html and "KmerSVM(k=3, random_state=4)" in html
 
 

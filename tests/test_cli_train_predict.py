@@ -80,7 +80,8 @@ def test_kmer_round_trip_matches_in_memory_model(data, tmp_path, capsys):
     reference = KmerSVM(k=4, C=2.0, random_state=3).fit(X, y)
     proba = reference.predict_proba(Q)[:, 1]
     np.testing.assert_allclose([float(r["probability"]) for r in rows], proba, rtol=1e-5)
-    assert [int(r["label"]) for r in rows] == (proba > 0.5).astype(int).tolist()  # default --threshold 0.5
+    # default --threshold 0.5; the model file names the classes of --positive / --negative
+    assert [r["label"] for r in rows] == ["enhancer" if p > 0.5 else "non-enhancer" for p in proba]
     assert "KmerSVM, classes [0, 1]" in capsys.readouterr().err
 
 

@@ -62,9 +62,9 @@ def test_comparison_report_tables():
     y = (X[:, 0] + rng.normal(scale=0.5, size=60) > 0).astype(int)
     result = compare_models({"logreg": LogisticRegression(), "dummy": DummyClassifier()}, X, y, cv=3)
     text = comparison_report(result, title="T", description="D", figures={"curves": _figure()}).to_html()
-    assert "<h2>Mean ± standard deviation over 3 folds</h2>" in text
+    assert "<h2>Mean &#177; standard deviation over 3 folds</h2>" in text and text.isascii()
     mean = np.mean(result.fold_scores["logreg"]["AUC"])
-    assert f"{mean:.3f} ± " in text
+    assert f"{mean:.3f} &#177; " in text
     assert "Pairwise Wilcoxon" in text and text.count("<tr>") == 1 + 2 + 1 + 6 + 1 + 6
     single = comparison_report(compare_models({"logreg": LogisticRegression()}, X, y, cv=3)).to_html()
     assert "Wilcoxon" not in single

@@ -18,17 +18,23 @@ fitted model (layers, ensemble members).
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
 import sys
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 
 __all__ = [
     "add_model_file_argument",
     "command_parser",
     "add_runtime_arguments",
     "fitted_estimators",
+    "logged_warnings",
     "logger",
+    "mean_sd",
     "parse_label",
     "set_runtime",
+    "show_label",
 ]
 
 
@@ -62,6 +68,66 @@ def logger(command: str) -> Callable[[str], None]:
         print(f"[{command}] {message}", file=sys.stderr, flush=True)
 
     return log
+
+
+def show_label(label) -> str:
+    """A class label as a user reads it: ``1``, ``'enhancer'`` (never ``np.int64(1)``).
+
+    Parameters
+    ----------
+    label : object
+        A label, possibly a NumPy scalar.
+
+    Returns
+    -------
+    str
+        Numbers as they print, strings quoted.
+    """
+    if hasattr(label, "item") and not isinstance(label, str):  # a NumPy scalar
+        label = label.item()
+    return repr(str(label)) if isinstance(label, str) else str(label)
+
+
+@contextlib.contextmanager
+def logged_warnings(log: Callable[[str], None]) -> Iterator[list[str]]:
+    """Turn the Python warnings raised inside the block into ``warning: ...`` log lines.
+
+    The lines are logged when the block ends without an error (a warning
+    repeated, e.g. once per fold, is logged once with its count) and are also
+    appended to the list the block receives, e.g. for a training log file.
+    Python's own warning lines (which name source files) are not printed.
+
+    Parameters
+    ----------
+    log : callable
+        The command's log (:func:`logger`).
+
+    Yields
+    ------
+    list of str
+        Filled with the logged lines when the block ends.
+    """
+    lines: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield lines
+    counts: collections.Counter = collections.Counter()
+    for w in caught:
+        if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+            continue
+        text = " ".join(str(w.message).split())
+        if w.category.__name__ not in ("UserWarning", "NotLearningWarning"):
+            text = f"{w.category.__name__}: {text}"
+        counts[text] += 1
+    for text, n in counts.items():
+        line = f"warning: {text}" + (f" ({n} times)" if n > 1 else "")
+        lines.append(line)
+        log(line)
+
+
+def mean_sd(summary: dict, metrics) -> str:
+    """``AUC 0.912 +/- 0.031, MCC 0.700 +/- 0.050`` from ``{metric: (mean, sd)}`` (ASCII, for the log)."""
+    return ", ".join(f"{m} {summary[m][0]:.3f} +/- {summary[m][1]:.3f}" for m in metrics if m in summary)
 
 
 def parse_label(text: str):

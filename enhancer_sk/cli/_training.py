@@ -31,6 +31,7 @@ from ..presets import MODEL_NAMES, NETWORKS, PRESETS, RECIPES
 from ._options import parse_label
 
 __all__ = [
+    "ENHANCER_CLASS_NAMES",
     "THREE_CLASS_LABELS",
     "add_cv_arguments",
     "add_data_arguments",
@@ -39,6 +40,8 @@ __all__ = [
     "add_preset_argument",
     "apply_params",
     "check_labels",
+    "class_counts",
+    "class_names_of",
     "describe_estimator",
     "given_data_sources",
     "model_from_args",
@@ -49,6 +52,9 @@ __all__ = [
 
 #: Labels of the two-layer task, in the order non-enhancer, weak, strong.
 THREE_CLASS_LABELS = ("non", "weak", "strong")
+
+#: Names of the labels 1 / 0 of ``--positive/--negative`` and ``--synthetic``, stored in the model file.
+ENHANCER_CLASS_NAMES = {1: "enhancer", 0: "non-enhancer"}
 
 #: Explicit model options: argparse dest -> (option string, {model name: estimator parameter}).
 _MODEL_OPTIONS: dict[str, tuple[str, dict[str, str]]] = {
@@ -159,6 +165,35 @@ def read_training_data(args: argparse.Namespace, *, three_class: bool = False):
         counts = ", ".join(f"{int(np.sum(y == v))} {v}" for v in THREE_CLASS_LABELS)
         return None, X, y, f"{len(X)} synthetic sequences ({counts})"
     return None, X, y, f"{len(X)} synthetic sequences ({int(np.sum(y == 1))} enhancers)"
+
+
+def class_names_of(args: argparse.Namespace, y) -> dict | None:
+    """Display names of the labels of the training data, for the model file (None: the labels are names).
+
+    ``--positive/--negative`` and binary ``--synthetic`` data are labelled 1 / 0:
+    :data:`ENHANCER_CLASS_NAMES`.  The labels of ``--fasta/--labels`` and of
+    three-class data are the data's own names.
+    """
+    if given_data_sources(args) not in (["--positive/--negative"], ["--synthetic"]):
+        return None
+    labels = set(np.asarray(y).tolist())
+    return dict(ENHANCER_CLASS_NAMES) if labels == set(ENHANCER_CLASS_NAMES) else None
+
+
+def class_counts(y, class_names: dict | None = None) -> str:
+    """``60 enhancer, 60 non-enhancer`` / ``50 of class 1, 70 of class 0``: sequences per class.
+
+    Numeric labels from the largest (the positive class) down, names in alphabetical order.
+    """
+    labels, counts = np.unique(np.asarray(y), return_counts=True)
+    pairs = list(zip(labels.tolist(), counts.tolist()))
+    if all(isinstance(label, (int, float)) for label, _ in pairs):
+        pairs.reverse()
+    parts = []
+    for label, n in pairs:
+        name = (class_names or {}).get(label, label)
+        parts.append(f"{n} {name}" if isinstance(name, str) else f"{n} of class {name}")
+    return ", ".join(parts)
 
 
 def add_cv_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,4 +1,9 @@
-"""``enhancer-sk demo``: cross-validate the project's models on the embedded synthetic default."""
+"""``enhancer-sk demo``: cross-validate the project's models on the embedded synthetic default.
+
+The table goes to stdout; the last line on stderr is the result::
+
+    [demo] 5 models cross-validated (5-fold) on 1000 synthetic sequences in 31.0 s; best AUC 0.953 (k-mer SVM)
+"""
 
 from __future__ import annotations
 
@@ -45,9 +50,12 @@ def run(args: argparse.Namespace) -> int:
 
     log = logger("demo")
     names = [n.strip() for n in args.models.split(",") if n.strip()]
+    if not names:
+        raise ValueError(f"--models is empty; choose from {', '.join(DEMO_MODELS)}")
     unknown = [n for n in names if n not in DEMO_MODELS]
     if unknown:
         raise ValueError(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(DEMO_MODELS)}")
+    start = time.perf_counter()
     X, y = make_synthetic_enhancers(args.n_samples, args.length, random_state=args.seed)
     log(f"{len(X)} synthetic sequences of {args.length} bp ({int(y.sum())} enhancers), "
         f"{args.folds}-fold cross-validation")
@@ -66,4 +74,7 @@ def run(args: argparse.Namespace) -> int:
             log(f"({i}/{len(models)}) {name}: AUC {rows[name]['AUC'][0]:.3f} in {rows[name]['time (s)']} s")
     print(f"Cross-validation ({args.folds}-fold) on {len(X)} synthetic sequences, mean ± std over folds")
     print(format_table(rows, columns=["model", *PAPER_COLUMNS, "time (s)"]))
+    best = max(rows, key=lambda name: rows[name]["AUC"][0])
+    log(f"{len(rows)} model(s) cross-validated ({args.folds}-fold) on {len(X)} synthetic sequences in "
+        f"{time.perf_counter() - start:.1f} s; best AUC {rows[best]['AUC'][0]:.3f} ({best})")
     return 0

@@ -7,7 +7,12 @@
   non-redundant l-mer (:mod:`enhancer_sk.models.svm.deltasvm`).
 
 Only GkmSVM models can be exported; the model file may itself be an LS-GKM
-model file.
+model file.  The last line on stderr is the result, without file paths::
+
+    [export] GkmSVM (l=6 k=4 d=2, 40 support vectors) exported as an LS-GKM model file (exact precision)
+    and deltaSVM weights of 2,080 6-mers in 0.1 s
+
+(one line).
 """
 
 from __future__ import annotations
@@ -59,16 +64,21 @@ def run(args: argparse.Namespace) -> int:
     log(f"model {args.model_file}: GkmSVM l={model.l} k={model.k} d={model.d} kernel={model.kernel}, "
         f"{len(model.support_sequences_)} support vectors, classes {model.classes_.tolist()}")
 
+    done = []
+
     def write_deltasvm(path: str) -> None:
         from ..models.svm.deltasvm import write_deltasvm_weights
 
         n = write_deltasvm_weights(model, path)
         log(f"wrote {path}: weights of {n} non-redundant {model.l}-mers")
+        done.append(f"deltaSVM weights of {n:,} {model.l}-mers")
 
     def write_lsgkm(path: str) -> None:
         model.to_lsgkm(path, precision=args.precision)
         log(f"wrote {path} (LS-GKM model file; gkmpredict scores are the model's decision values)")
+        done.insert(0, f"an LS-GKM model file ({args.precision} precision)")
 
     write_all_or_none([(args.lsgkm, write_lsgkm), (args.deltasvm, write_deltasvm)])
-    log(f"done in {time.perf_counter() - start:.1f} s")
+    log(f"GkmSVM (l={model.l} k={model.k} d={model.d}, {len(model.support_sequences_)} support vectors) exported "
+        f"as {' and '.join(done)} in {time.perf_counter() - start:.1f} s")
     return 0

@@ -9,7 +9,13 @@ optionally saved with ``--save-model``.
 Outputs in ``--outdir``: ``motifs.meme`` (MEME minimal format, one motif per
 first-layer kernel), ``tomtom.tsv`` (matches in JASPAR CORE vertebrates with
 E-value below ``--evalue``) and ``logos/<kernel>.png`` (by default for the
-motifs with a match; ``--logos all`` or ``none``).
+motifs with a match; ``--logos all`` or ``none``).  The last line on stderr
+is the result, without file paths::
+
+    [motifs] 16 kernel motifs extracted; 3 match JASPAR2024 CORE vertebrates at E < 0.1 (5 matches);
+    3 logos drawn in 4.2 s
+
+(one line).
 """
 
 from __future__ import annotations
@@ -20,11 +26,19 @@ import sys
 import time
 from pathlib import Path
 
-from ._options import add_model_file_argument, add_runtime_arguments, command_parser, logger, set_runtime
+from ._options import (
+    add_model_file_argument,
+    add_runtime_arguments,
+    command_parser,
+    logged_warnings,
+    logger,
+    set_runtime,
+)
 from ._training import (
     add_data_arguments,
     add_model_arguments,
     check_labels,
+    class_names_of,
     describe_estimator,
     given_data_sources,
     model_from_args,
@@ -101,12 +115,13 @@ def _model(args: argparse.Namespace):
     set_runtime(model, threads=threads, verbose=0 if args.quiet else 1)
     _log(f"training {describe_estimator(model)} on {description}")
     t0 = time.perf_counter()
-    with limit_threads(threads), contextlib.redirect_stdout(sys.stderr):  # skorch prints epochs on stdout
+    with logged_warnings(_log), limit_threads(threads), \
+            contextlib.redirect_stdout(sys.stderr):  # skorch prints epochs on stdout
         model.fit(X, y)
     _log(f"trained in {time.perf_counter() - t0:.1f} s ({len(model.history)} epochs)")
     if args.save_model:
         set_runtime(model, threads=None, verbose=0)
-        save(model, args.save_model)
+        save(model, args.save_model, class_names=class_names_of(args, y))
         _log(f"model saved to {args.save_model}")
     return model
 
@@ -114,6 +129,7 @@ def _model(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from ..interpret.motifs import compare_with_jaspar, extract_motifs, plot_logos, write_meme, write_tomtom_tsv
 
+    start = time.perf_counter()
     model = _model(args)
     outdir = Path(args.outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -132,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
     matched = sorted({r["motif"] for r in rows})
     _log(f"Tomtom vs {args.jaspar_release} CORE vertebrates in {time.perf_counter() - t0:.1f} s -> "
          f"{outdir / 'tomtom.tsv'}")
+    drawn = []
     if args.logos != "none":
         t0 = time.perf_counter()
         drawn = [i for i, name in enumerate(names) if args.logos == "all" or name in matched]
@@ -141,4 +158,6 @@ def run(args: argparse.Namespace) -> int:
           f"({len(rows)} matches)")
     for r in rows[:10]:
         print(f"  {r['motif']}  {r['jaspar_id']}  {r['tf_name']}  E={r['e_value']:.2g}")
+    _log(f"{len(pfms)} kernel motifs extracted; {len(matched)} match {args.jaspar_release} CORE vertebrates at "
+         f"E < {args.evalue:g} ({len(rows)} matches); {len(drawn)} logos drawn in {time.perf_counter() - start:.1f} s")
     return 0

@@ -12,12 +12,24 @@ Output (TSV with a header line, floats with 6 significant digits):
   ``decision`` (the decision value, positive for ``classes_[1]``; for an
   LS-GKM model file, gkmpredict's score), ``label`` (its sign).
 
+The ``label`` column holds the class names the model file records
+(``enhancer`` / ``non-enhancer`` for a model trained by ``enhancer-sk train``
+from ``--positive/--negative`` or ``--synthetic``); a model trained from
+``--fasta/--labels`` or three-class data (``non`` / ``weak`` / ``strong``) has
+its training data's labels as names already, and models without names
+(LS-GKM model files, model files of older versions) write their raw labels
+(e.g. ``0`` / ``1``).  ``--raw-labels`` writes the raw labels in every case.
+
 Labels follow the probabilities: a sequence is positive when its probability
 exceeds ``--threshold`` (default 0.5; for a two-layer model: an enhancer when
 ``p_enhancer`` exceeds it, then strong when ``p_strong`` exceeds it), so the
 two columns always agree.  For the networks this is their own ``predict``;
 the SVMs' own ``predict`` takes the sign of the decision value instead, which
 can differ from their (Platt-scaled) probability near 0.5.
+
+The last line on stderr is the result, without file paths::
+
+    [predict] 20 sequences scored (12 enhancer, 8 non-enhancer) in 1.2 s on 1 thread(s)
 
 Sequences of any length and with ``N`` are scored by each model's own policy
 (windows with max voting for DeepEnhancer, centre-crop / N-padding for
@@ -69,6 +81,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--average-strands", action="store_true",
                    help="average each probability over the sequence and its reverse complement (lstmatt, "
                    "deepenhancer; the k-mer models count both strands already)")
+    p.add_argument("--raw-labels", action="store_true",
+                   help="write the model's raw labels (e.g. 0 / 1) instead of the class names its model file "
+                   "records (e.g. non-enhancer / enhancer)")
     add_runtime_arguments(p, quiet=True)
     p.set_defaults(func=run)
     return p
@@ -172,6 +187,10 @@ def run(args: argparse.Namespace) -> int:
             "decision values, labelled by their sign")
     with limit_threads(threads):
         columns, values = predict_table(model, X, threshold=args.threshold, decision=decision)
+    names = None if args.raw_labels else info.get("class_names")
+    if names:
+        values["label"] = np.asarray([names.get(str(v.item() if hasattr(v, "item") else v), str(v))
+                                      for v in values["label"]], dtype=object)
     rows = [{"id": rid, **{c: values[c][i] for c in columns}} for i, rid in enumerate(ids)]
     columns = ["id", *columns]
     write_tsv(args.output, rows, columns)

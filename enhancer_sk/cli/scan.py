@@ -8,7 +8,10 @@ probabilities (an LS-GKM model file), decision values (for a gkm-SVM,
 gkmpredict's score), and the threshold's default is then 0 instead of 0.5.  The
 FASTA is streamed in chunks, so memory does not grow with chromosome length;
 ``--scheduler`` runs the chunks on a Dask cluster.  See
-:func:`enhancer_sk.genomics.scanning.scan`.
+:func:`enhancer_sk.genomics.scanning.scan`.  The last line on stderr is the
+result, without file paths::
+
+    [scan] scanned 2 sequence(s), 20,000 bp, 394 windows of 200 bp (step 50) in 0.4 s (...); 3 call(s); done in 0.5 s
 """
 
 from __future__ import annotations
@@ -126,6 +129,6 @@ def run(args: argparse.Namespace) -> int:
     for path in (args.bedgraph, args.calls):
         if path:
             log(f"wrote {path}")
-    log(f"done in {time.perf_counter() - start:.1f} s")
     print(summary)
+    log(f"scanned {summary}; done in {time.perf_counter() - start:.1f} s")
     return 0

@@ -5,7 +5,9 @@ Training data and model options are those of ``enhancer-sk cv`` (see
 after training succeeded:
 
 * ``--output``: the fitted model as a model file (:func:`enhancer_sk.model_files.save`;
-  no pickle), read back by ``enhancer-sk predict``;
+  no pickle), read back by ``enhancer-sk predict``; for ``--positive/--negative``
+  and ``--synthetic`` it names the classes (1 ``enhancer``, 0 ``non-enhancer``),
+  which ``predict`` writes as labels;
 * ``--log`` (optional): a text training log: data, model and its parameters,
   fit time, training-set scores (resubstitution, so optimistic), support
   vectors or epochs, and the per-epoch table of the networks;
@@ -14,7 +16,15 @@ after training succeeded:
   only the header for models without epochs).
 
 The summary also goes to stderr, with one line per epoch for the networks
-unless ``--quiet``.
+unless ``--quiet``; a network that learned nothing (best validation epoch the
+first, one class predicted for every training sequence) adds a ``warning:``
+line naming what to try.  The last line on stderr is the result, without
+file paths::
+
+    [train] KmerSVM trained on 120 sequences (60 enhancer, 60 non-enhancer) in 1.3 s; training-set AUC 1.000
+    (optimistic)
+
+(one line).
 """
 
 from __future__ import annotations
@@ -27,12 +37,21 @@ import time
 
 import numpy as np
 
-from ._options import add_runtime_arguments, command_parser, fitted_estimators, logger, set_runtime
+from ._options import (
+    add_runtime_arguments,
+    command_parser,
+    fitted_estimators,
+    logged_warnings,
+    logger,
+    set_runtime,
+)
 from ._outputs import check_output_paths, write_all_or_none
 from ._training import (
     add_data_arguments,
     add_model_arguments,
     check_labels,
+    class_counts,
+    class_names_of,
     describe_estimator,
     model_from_args,
     read_training_data,
@@ -167,8 +186,10 @@ def run(args: argparse.Namespace) -> int:
     for line in summary[1:]:
         log(line)
     set_runtime(model, threads=threads, verbose=0 if args.quiet else 1)
+    class_names = class_names_of(args, y)
     t0 = time.perf_counter()
-    with limit_threads(threads), contextlib.redirect_stdout(sys.stderr):  # skorch prints epochs on stdout
+    with logged_warnings(log) as warned, limit_threads(threads), \
+            contextlib.redirect_stdout(sys.stderr):  # skorch prints epochs on stdout
         model.fit(X, y)
     fit_time = time.perf_counter() - t0
     set_runtime(model, threads=None, verbose=0)  # the bundle takes the threads of wherever it runs
@@ -177,20 +198,24 @@ def run(args: argparse.Namespace) -> int:
     facts = _model_facts(model)
     history = _history_rows(model)
     summary.append(f"fit time: {fit_time:.1f} s")
+    summary.extend(warned)
     summary.extend(facts)
     summary.append("training-set scores (the training data themselves: optimistic)")
     summary.extend(_format_rows(scores, ["layer", "n", "Sn", "Sp", "Acc", "MCC", "AUC", "AUPRC"]))
     for line in summary[4:]:
-        log(line)
+        if line not in warned:  # logged when the fit ended
+            log(line)
     text = "\n".join(summary)
     if history:
         text += "\n\nper-epoch history\n" + "\n".join(_format_rows(history, HISTORY_COLUMNS))
     written = write_all_or_none([
-        (args.output, lambda path: save(model, path)),
+        (args.output, lambda path: save(model, path, class_names=class_names)),
         (args.history, lambda path: write_tsv(path, history, HISTORY_COLUMNS)),
         (args.log, lambda path: atomic_write_text(path, text + "\n")),
     ])
     for path in written:
         log(f"wrote {path}")
-    log(f"done in {time.perf_counter() - start:.1f} s")
+    aucs = [f"{row['AUC']:.3f}" if len(scores) == 1 else f"{row['layer']} {row['AUC']:.3f}" for row in scores]
+    log(f"{type(model).__name__} trained on {len(y)} sequences ({class_counts(y, class_names)}) in "
+        f"{time.perf_counter() - start:.1f} s; training-set AUC {', '.join(aucs)} (optimistic)")
     return 0

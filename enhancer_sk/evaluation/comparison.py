@@ -31,7 +31,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -308,6 +308,7 @@ def compare_models(
     response_method: str = "auto",
     ids: Sequence[str] | None = None,
     verbose: int = 0,
+    log: Callable[[str], None] | None = None,
 ) -> ModelComparison:
     """Cross-validate several classifiers on the same folds and compare them.
 
@@ -343,6 +344,10 @@ def compare_models(
         is a path, else ``seq_<i>``).
     verbose : int, default=0
         > 0: one progress line per model on stderr.
+    log : callable, default=None
+        Where the progress lines go (``log(message)``); None: stderr, each line
+        prefixed ``[compare]``.  The command line passes its own log, so that
+        ``enhancer-sk cv`` prefixes them ``[cv]``.
 
     Returns
     -------
@@ -394,12 +399,15 @@ def compare_models(
     if (fold < 0).any():
         raise ValueError("the cross-validation splits must put every sample in one test fold")
 
+    if log is None:
+        def log(message: str) -> None:
+            print(f"[compare] {message}", file=sys.stderr, flush=True)
+
     fold_scores, fit_time, score_time, oof_scores, oof_method = {}, {}, {}, {}, {}
     for number, (name, estimator) in enumerate(estimators.items(), start=1):
         start = time.perf_counter()
         if verbose:
-            print(f"[compare] ({number}/{len(estimators)}) {name}: fitting {len(splits)} folds ...",
-                  file=sys.stderr, flush=True)
+            log(f"({number}/{len(estimators)}) {name}: fitting {len(splits)} folds ...")
         res = cross_validate(
             clone(estimator), X, y, cv=splits, scoring=scoring, n_jobs=n_jobs,
             return_estimator=True, error_score="raise",
@@ -419,8 +427,8 @@ def compare_models(
                 f"{m} {np.nanmean(v):.3f}" for m, v in fold_scores[name].items() if m in ("AUC", "Acc", "MCC")
             )
             elapsed = time.perf_counter() - start
-            print(f"[compare] ({number}/{len(estimators)}) {name}: {len(splits)} folds in {elapsed:.1f} s"
-                  + (f" ({summary})" if summary else ""), file=sys.stderr, flush=True)
+            log(f"({number}/{len(estimators)}) {name}: {len(splits)} folds in {elapsed:.1f} s"
+                + (f" ({summary})" if summary else ""))
 
     return ModelComparison(
         models=list(estimators), metrics=list(scoring), fold_scores=fold_scores, fit_time=fit_time,

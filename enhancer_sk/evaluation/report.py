@@ -1,8 +1,19 @@
 """Self-contained HTML reports: tables and figures in one file (PNG embedded as base64).
 
 :class:`HtmlReport` collects headings, paragraphs, tables and figures and
-writes one HTML file with no external resources (no scripts, no links), so it
-opens anywhere, Galaxy's dataset viewer included.
+writes one HTML file with no external resources (no scripts, no links, no
+style sheet), so it opens anywhere.  The file is pure ASCII (other characters,
+such as the ``±`` of the tables, as character references like ``&#177;``), so
+it reads the same whatever character set a server declares, and it uses only
+elements and attributes that HTML sanitisers keep (Galaxy's bleach allow-list:
+tables with ``border`` / ``cellpadding``, headings, paragraphs, ``pre``,
+``figure`` and ``img``; figures are PNG data URIs).  The tables come before the
+figures, so the text stays readable when a server shows the file as plain text.
+
+Galaxy (``sanitize_all_html: true``, the default) serves the HTML datasets of a
+tool that is not in its ``sanitize_allowlist`` as ``text/plain``: the report is
+then shown as source text until an administrator allow-lists the tool; it is
+never partly stripped (``galaxy/datatypes/data.py``, ``_yield_user_file_content``).
 :func:`comparison_report` builds the report of a cross-validation
 (:class:`~enhancer_sk.evaluation.comparison.ModelComparison`) used by
 ``enhancer-sk cv --html`` and ``enhancer-sk compare --html``.
@@ -21,16 +32,8 @@ from ..io.tables import format_cell
 
 __all__ = ["HtmlReport", "comparison_report"]
 
-_STYLE = """
-body { font-family: sans-serif; margin: 2em auto; max-width: 72em; color: #222; line-height: 1.4; }
-h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; }
-table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; }
-th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
-th { background: #eef2f7; } td:first-child, th:first-child { text-align: left; }
-caption { caption-side: top; text-align: left; font-weight: bold; padding-bottom: 0.3em; }
-figure { margin: 1em 0; } img { max-width: 100%; } figcaption { font-size: 0.9em; color: #555; }
-pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; }
-"""
+#: Attributes of every table (no style sheet: they survive HTML sanitisers).
+_TABLE = '<table border="1" cellpadding="4" cellspacing="0">'
 
 
 class HtmlReport:
@@ -75,14 +78,14 @@ class HtmlReport:
         """Add a table of records (floats with ``digits`` significant digits, NaN as ``NA``)."""
         if columns is None:
             columns = list(dict.fromkeys(c for r in rows for c in r))
-        parts = ["<table>"]
+        parts = [_TABLE]
         if caption:
             parts.append(f"<caption>{html.escape(caption)}</caption>")
-        parts.append("<tr>" + "".join(f"<th>{html.escape(str(c))}</th>" for c in columns) + "</tr>")
+        parts.append("<tbody><tr>" + "".join(f"<th>{html.escape(str(c))}</th>" for c in columns) + "</tr>")
         for r in rows:
             parts.append("<tr>" + "".join(f"<td>{html.escape(format_cell(r.get(c, ''), digits))}</td>"
                                           for c in columns) + "</tr>")
-        parts.append("</table>")
+        parts.append("</tbody></table>")
         self._blocks.append("\n".join(parts))
         return self
 
@@ -108,18 +111,19 @@ class HtmlReport:
             raise ValueError("figure: only PNG images can be embedded")
         encoded = base64.b64encode(data).decode("ascii")
         alt_text = html.escape(alt or caption or "figure", quote=True)
-        block = f'<figure><img alt="{alt_text}" src="data:image/png;base64,{encoded}">'
+        block = f'<figure>\n<img alt="{alt_text}" src="data:image/png;base64,{encoded}">'
         if caption:
-            block += f"<figcaption>{html.escape(caption)}</figcaption>"
-        self._blocks.append(block + "</figure>")
+            block += f"\n<p><em>{html.escape(caption)}</em></p>"
+        self._blocks.append(block + "\n</figure>")
         return self
 
     def to_html(self) -> str:
-        """The whole document as a string."""
+        """The whole document as a string of ASCII characters (others as character references)."""
         title = html.escape(self.title)
         body = "\n".join(self._blocks)
-        return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
-                f"<style>{_STYLE}</style>\n</head>\n<body>\n<h1>{title}</h1>\n{body}\n</body>\n</html>\n")
+        text = (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
+                f"</head>\n<body>\n<h1>{title}</h1>\n{body}\n</body>\n</html>\n")
+        return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
     def write(self, path: str | os.PathLike) -> Path:
         """Write the document to ``path`` atomically (temporary file, then rename); returns the path."""
@@ -157,8 +161,6 @@ def comparison_report(result, *, title: str = "Cross-validation", description: s
         row["fit time (s)"] = f"{values['fit_time'][0]:.2f}"
         summary.append(row)
     report.heading(f"Mean ± standard deviation over {result.n_splits} folds").table(summary)
-    for caption, path in (figures or {}).items():
-        report.figure(path, caption)
     report.heading("Scores of each fold").table(result.fold_table())
     if len(result.models) > 1:
         report.heading("Pairwise Wilcoxon signed-rank tests on the paired folds")
@@ -166,4 +168,8 @@ def comparison_report(result, *, title: str = "Cross-validation", description: s
                          f"{2 / 2 ** result.n_splits:.3g} (column p_min); folds share training data, so "
                          "p-values are optimistic.")
         report.table(result.wilcoxon_table())
+    if figures:
+        report.heading("Figures")
+    for caption, path in (figures or {}).items():  # last: long base64 lines
+        report.figure(path, caption)
     return report

@@ -272,7 +272,52 @@ def _is_fitted(model) -> bool:
     return True
 
 
-def save(model, path: str | os.PathLike) -> None:
+#: Longest class name a model file may hold (characters).
+MAX_CLASS_NAME_LENGTH = 100
+
+
+def _check_class_names(names, classes, where: str) -> dict[str, str]:
+    """``names`` as the document stores them, ``{str(label): name}``; ModelFileError when malformed.
+
+    Every class gets one printable, non-empty name of at most
+    :data:`MAX_CLASS_NAME_LENGTH` characters (no tab or newline: names go into
+    TSV tables), the names are distinct, and the keys are exactly the classes.
+    """
+    if not isinstance(names, dict):
+        raise ModelFileError(f"{where}: class_names must be a JSON object (label -> name), got "
+                             f"{type(names).__name__}")
+    if not classes:
+        raise ModelFileError(f"{where}: class_names given for a model without classes")
+    keys = {str(c) for c in classes}
+    out = {}
+    for key, name in names.items():
+        if isinstance(key, np.generic):
+            key = key.item()
+        if not isinstance(key, (str, int)) or isinstance(key, bool):
+            raise ModelFileError(f"{where}: class_names keys must be labels, got {key!r}")
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_CLASS_NAME_LENGTH \
+                or not name.isprintable():
+            raise ModelFileError(f"{where}: the name of class {str(key)[:40]!r} must be printable text of 1 to "
+                                 f"{MAX_CLASS_NAME_LENGTH} characters, got {str(name)[:40]!r}")
+        out[str(key)] = name
+    if set(out) != keys or len(out) != len(names):
+        raise ModelFileError(f"{where}: class_names name the classes {sorted(out)[:10]}, but the model's classes "
+                             f"are {sorted(keys)[:10]}")
+    if len(set(out.values())) != len(out):
+        raise ModelFileError(f"{where}: two classes have the same name in class_names")
+    return out
+
+
+def _document_class_names(path: str, doc: dict) -> dict[str, str] | None:
+    """The checked ``class_names`` of a model file's document (None when absent: older files)."""
+    names = doc.get("class_names")
+    if names is None:
+        return None
+    classes = doc.get("classes")
+    return _check_class_names(names, classes if isinstance(classes, list) else None, f"{path!r}")
+
+
+def save(model, path: str | os.PathLike, *, class_names: Mapping | None = None) -> None:
     """Write ``model`` to one model file (safetensors arrays + JSON), atomically.
 
     Parameters
@@ -284,15 +329,25 @@ def save(model, path: str | os.PathLike) -> None:
     path : str or path-like
         File to write (suffix :data:`~enhancer_sk.model_files.SUFFIX`
         suggested); replaced if it exists.
+    class_names : mapping of label -> str, optional
+        Display names of the classes (``{1: "enhancer", 0: "non-enhancer"}``),
+        one per class of the fitted model; stored as the document's
+        ``"class_names"`` (keys as strings) and returned by :func:`describe`.
+        ``enhancer-sk predict`` writes them as labels.
 
     Raises
     ------
     ModelFileError
         When the model (or a parameter, named in the message) cannot be
-        stored safely; no file is written then.
+        stored safely, or ``class_names`` does not name each class once;
+        no file is written then.
     """
     from safetensors.numpy import save_file
 
+    classes = _classes_of(model)
+    if isinstance(class_names, Mapping):
+        class_names = dict(class_names)
+    names = None if class_names is None else _check_class_names(class_names, classes, "class_names")
     encoder = _Encoder()
     node = encoder.estimator(model, "model")
     _check_saved_params(model, "model")
@@ -304,10 +359,12 @@ def save(model, path: str | os.PathLike) -> None:
         "package_version": _package_version(),
         "versions": _versions(),
         "class": node["__estimator__"],
-        "classes": _classes_of(model),
+        "classes": classes,
         "fitted": _is_fitted(model),
         "estimator": node,
     }
+    if names is not None:
+        doc["class_names"] = names
     try:
         text = json.dumps(doc, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError) as err:
@@ -372,6 +429,7 @@ def load(path: str | os.PathLike, *, kind: type | None = None):
             raise ModelFileError(f"{os.fspath(path)!r} is an LS-GKM model file (a GkmSVM), not a {kind.__name__}")
         return lsgkm.gkmsvm_from_lsgkm(lsgkm.read_lsgkm(path))
     path, _, doc, _ = _read(path)
+    _document_class_names(path, doc)
     if kind is not None and doc["class"] != kind.__name__:
         raise ModelFileError(f"{path!r} holds a {doc['class']}, not a {kind.__name__}")
     try:
@@ -407,7 +465,8 @@ def describe(path: str | os.PathLike) -> dict:
     dict
         ``"class"`` (allow-list name), ``"format_version"``, ``"package_version"``
         (the enhancer_sk that wrote the file), ``"versions"`` (library versions
-        at saving), ``"classes"`` (list or None), ``"fitted"``, ``"params"``
+        at saving), ``"classes"`` (list or None), ``"class_names"`` (``{str(label):
+        name}`` given to :func:`save`, or None), ``"fitted"``, ``"params"``
         (JSON-able: tuples and sets as lists, nested estimators as
         ``{"class", "params"}``, classes and functions by name, arrays as
         ``"array(dtype, shape)"``), ``"n_tensors"`` and ``"size_bytes"``.  An
@@ -423,7 +482,7 @@ def describe(path: str | os.PathLike) -> dict:
     """
     if lsgkm.is_lsgkm_file(path):
         return _describe_lsgkm(path)
-    _, header, doc, size = _read(path)
+    path, header, doc, size = _read(path)
     params = doc["estimator"].get("params", {})
     return {
         "class": doc["class"],
@@ -431,6 +490,7 @@ def describe(path: str | os.PathLike) -> dict:
         "package_version": doc.get("package_version"),
         "versions": doc.get("versions", {}),
         "classes": doc.get("classes"),
+        "class_names": _document_class_names(path, doc),
         "fitted": bool(doc.get("fitted", False)),
         "params": {k: _display(v, header) for k, v in params.items() if not k.startswith("_")},
         "n_tensors": len(header),
@@ -448,6 +508,7 @@ def _describe_lsgkm(path) -> dict:
         "package_version": None,
         "versions": {},
         "classes": sorted(int(c) for c in model.labels),
+        "class_names": None,
         "fitted": True,
         "params": {"l": model.L, "k": model.k, "d": model.d, "kernel": kernel, "canonical_kmers": not model.norc,
                    "probability": model.prob is not None},
