@@ -85,12 +85,13 @@ def _run(*argv: str) -> None:
 
 def _zero_epoch_durations(path: Path) -> None:
     """Set the per-epoch wall-clock durations of a network's history to 0 (reproducible bytes)."""
-    from enhancer_sk.model_files import load, save
+    from enhancer_sk.model_files import describe, load, save
 
+    class_names = describe(path)["class_names"]
     model = load(path)
     for row in model.history:
         row["dur"] = 0.0
-    save(model, path)
+    save(model, path, class_names=class_names)
 
 
 def write_sequences(out: Path) -> None:
