@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 ENHANCER_SK_DATA ?= $(shell [ -d ../shared/data ] && cd ../shared/data && pwd)
 export ENHANCER_SK_DATA
 
-.PHONY: demo test test-fast pytest galaxy-test lint install clean
+.PHONY: demo test test-fast pytest galaxy-test chromium lint install clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +33,23 @@ pytest: lint
 	GALAXY_SLOTS=1 $(BIN)/pytest -n 2 --dist loadfile --timeout 1200 --durations 15
 
 # Galaxy 26.1 and planemo from PyPI in their own environments under .gx-ci/; the tools
-# run the enhancer-sk of .venv (see galaxy_tools/run_tests.sh)
-galaxy-test: $(BIN)/.installed
+# run the enhancer-sk of .venv (see galaxy_tools/run_tests.sh), then the browser check
+# (galaxy_tools/screenshots.py, Selenium from the test extra) in Debian's headless Chromium.
+galaxy-test: $(BIN)/.installed chromium
 	TOOLS_VENV=$(VENV) galaxy_tools/run_tests.sh
+
+# Debian's chromium and chromium-driver for the browser check, installed with apt-get when
+# missing (CI runs as root); nothing to do with GALAXY_SCREENSHOTS=0 (no browser check).
+chromium:
+	@if [ "$${GALAXY_SCREENSHOTS:-1}" = 0 ] || { [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; }; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "installing chromium and chromium-driver (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium chromium-driver fonts-liberation fonts-dejavu-core > /dev/null; \
+	else \
+	  echo "the browser check needs Debian's chromium and chromium-driver:" \
+	    "sudo apt-get install chromium chromium-driver, or GALAXY_SCREENSHOTS=0 to skip it"; exit 1; \
+	fi
 
 test: pytest galaxy-test
 

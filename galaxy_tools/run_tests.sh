@@ -16,9 +16,13 @@
 #    every job in processes forked from it: without it each of these starts a Python
 #    that imports Galaxy (about 8 CPU-s), which made the whole run several times as long;
 # 4. runs every tool's <test>s with galaxy-tool-test and the workflow tests with
-#    `planemo test --engine external_galaxy`, then stops Galaxy.
-# Exit code 1 when any lint warning, tool test or workflow test fails; the last
-# line is a pytest-like summary ("N passed, M failed").
+#    `planemo test --engine external_galaxy`;
+# 5. the browser check: galaxy_tools/screenshots.py opens every tool form and the cv
+#    report in headless Chromium (Debian's chromium and chromium-driver; `make galaxy-test`
+#    installs them) and writes docs/screenshots/*.png; GALAXY_SCREENSHOTS=0 skips it,
+#    SCREENSHOTS_DIR writes the PNGs elsewhere. Then stops Galaxy.
+# Exit code 1 when any lint warning, tool test, workflow test or page of the browser check
+# fails; the last line is a pytest-like summary ("N passed, M failed").
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 TOOLS="$REPO/galaxy_tools/enhancer_sk"
@@ -109,6 +113,9 @@ galaxy:
   enable_mulled_containers: false
   involucro_auto_init: false
   tool_data_table_config_path: $GX_WORK/config/empty_tool_data_tables.xml
+  # Galaxy's default sqlite URL with a 60 s lock wait (Galaxy, its Celery worker and the test
+  # runner write to one file; the default 5 s gave 'database is locked' on a loaded machine)
+  database_connection: "sqlite:///$GX_WORK/data/universe.sqlite?isolation_level=IMMEDIATE&timeout=60"
 YML
 
 # ---------------------------------------------------------------- start Galaxy
@@ -146,12 +153,17 @@ KEY=$(curl -sf -X POST -H "x-api-key: $BK" "$URL/api/users/$UID_/api_key" | tr -
 
 # ---------------------------------------------------------------- tool tests
 rc=0
+# a job (or upload) that never finishes fails its test after this many seconds instead of
+# blocking the run (galaxy-tool-test waits 24 h by default)
+export GALAXY_TEST_DEFAULT_WAIT=${GALAXY_TEST_DEFAULT_WAIT:-900}
 mkdir -p results
 if [ ${#SELECTED[@]} -eq 0 ]; then
   # every tool on the server (only this suite's) in one run: three tests at a time
   ts "tool tests of every tool"
   gx/bin/galaxy-tool-test -u "$URL" -k "$KEY" -a "$BK" --parallel-tests 3 \
     -j results/gtt-all.json > results/gtt-all.log 2>&1 || rc=1
+  # a runner that died wrote no results: one failure in the summary instead of none
+  [ -s results/gtt-all.json ] || echo '{"tests": [{"id": "galaxy-tool-test (no results written)", "data": {"status": "error"}}]}' > results/gtt-all.json
   grep -E '^(Failed|Errored)|Passed tool tests' results/gtt-all.log >&2 || tail -20 results/gtt-all.log >&2
 else
   for x in $TOOL_XMLS; do
@@ -173,6 +185,26 @@ if [ ${#SELECTED[@]} -eq 0 ] && ls "$WORKFLOWS"/*.ga > /dev/null 2>&1; then
       --test_output_json "results/wf-$name.json" "$wf" > "results/wf-$name.log" 2>&1 || rc=1
     tail -3 "results/wf-$name.log" >&2
   done
+fi
+
+# ---------------------------------------------------------------- browser check (screenshots)
+# every tool form and the cv report in headless Chromium: fails on a JavaScript error or an
+# empty form, and writes the PNGs to docs/screenshots (the README shows two of them).
+# GALAXY_SCREENSHOTS=0 skips it (quick local runs); CI runs it.
+if [ "${GALAXY_SCREENSHOTS:-1}" != 0 ]; then
+  ts "browser check: tool forms and cv report (screenshots.py)"
+  shots_ids=$(for x in $TOOL_XMLS; do
+    python3 -c 'import sys, xml.etree.ElementTree as E; print(E.parse(sys.argv[1]).getroot().get("id"))' "$x"; done)
+  # shellcheck disable=SC2086  # one argument per tool id
+  "$TOOLS_VENV/bin/python" "$REPO/galaxy_tools/screenshots.py" --url "$URL" --api-key "$KEY" \
+    --email ci@example.org --password ci-password-123 --out "${SCREENSHOTS_DIR:-$REPO/docs/screenshots}" \
+    --json results/screenshots.json --tools $shots_ids > results/screenshots.log 2>&1 || {
+    rc=1
+    # no JSON (e.g. the script could not start): count the step as one failure in the summary
+    [ -s results/screenshots.json ] ||
+      echo '{"tests": [{"id": "screenshots", "data": {"status": "error"}}]}' > results/screenshots.json
+  }
+  grep -E '^screenshots: ' results/screenshots.log >&2 || tail -20 results/screenshots.log >&2
 fi
 stop_servers
 trap - EXIT
