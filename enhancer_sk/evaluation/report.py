@@ -111,7 +111,8 @@ class HtmlReport:
             raise ValueError("figure: only PNG images can be embedded")
         encoded = base64.b64encode(data).decode("ascii")
         alt_text = html.escape(alt or caption or "figure", quote=True)
-        block = f'<figure>\n<img alt="{alt_text}" src="data:image/png;base64,{encoded}">'
+        block = (f'<figure>\n<img alt="{alt_text}" style="max-width:100%" '
+                 f'src="data:image/png;base64,{encoded}">')
         if caption:
             block += f"\n<p><em>{html.escape(caption)}</em></p>"
         self._blocks.append(block + "\n</figure>")
