@@ -146,7 +146,8 @@ def test_identical_models_are_not_different(data):
 def test_write_tables(result, tmp_path):
     paths = result.write(tmp_path / "out", prefix="cmp_")
     assert {p.name for p in paths.values()} == {
-        "cmp_fold_scores.tsv", "cmp_summary.tsv", "cmp_wilcoxon.tsv", "cmp_oof_scores.tsv"
+        "cmp_fold_scores.tsv", "cmp_summary.tsv", "cmp_wilcoxon.tsv", "cmp_oof_scores.tsv",
+        "cmp_intervals.tsv", "cmp_paired_bootstrap.tsv",
     }
     with open(paths["fold_scores"], newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))

@@ -65,7 +65,9 @@ def test_comparison_report_tables():
     assert "<h2>Mean &#177; standard deviation over 3 folds</h2>" in text and text.isascii()
     mean = np.mean(result.fold_scores["logreg"]["AUC"])
     assert f"{mean:.3f} &#177; " in text
-    assert "Pairwise Wilcoxon" in text and text.count("<tr>") == 1 + 2 + 1 + 6 + 1 + 6
+    # header + rows of the summary, intervals, paired differences, folds and Wilcoxon tables
+    rows = (1 + 2) + (1 + 2 * 4) + (1 + 4) + (1 + 6) + (1 + 6)
+    assert "Pairwise Wilcoxon" in text and text.count("<tr>") == rows
     single = comparison_report(compare_models({"logreg": LogisticRegression()}, X, y, cv=3)).to_html()
     assert "Wilcoxon" not in single
 

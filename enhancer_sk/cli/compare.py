@@ -127,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
         ).write(args.html)
     print(f"{args.folds}-fold cross-validation, mean ± std over folds ({description})")
     print(result.to_text([*result.metrics, "fit_time"]))
+    print("\n95% bootstrap intervals of the pooled out-of-fold scores")
+    print(result.interval_text())
     for path in paths.values():
         log(f"wrote {path}")
     log(f"note: with {args.folds} folds the smallest two-sided Wilcoxon p-value is {2 / 2**args.folds:.3g} "

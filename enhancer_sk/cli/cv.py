@@ -122,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
     ])
     print(f"{title}, mean ± std over folds ({description})")
     print(result.to_text([*result.metrics, "fit_time"]))
+    print("\n95% bootstrap intervals of the pooled out-of-fold scores")
+    print(result.interval_text())
     for path in written:
         log(f"wrote {path}")
     log(f"{args.folds}-fold cross-validation of {args.model} on {len(y)} sequences: "

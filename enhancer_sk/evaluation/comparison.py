@@ -166,6 +166,7 @@ class ModelComparison:
     n_splits: int
     random_state: int | None = None
     ids: np.ndarray | None = field(default=None, repr=False)
+    _bootstrap_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- tables ---------------------------------------------------------------------
     def fold_table(self) -> list[dict]:
@@ -217,6 +218,48 @@ class ModelComparison:
             rows.extend(block)
         return rows
 
+    def bootstrap(self, *, confidence: float = 0.95, n_resamples: int = 1000,
+                  random_state=0) -> tuple[list[dict], list[dict]]:
+        """Bootstrap intervals of each model's pooled out-of-fold AUC, AUPRC, MCC and Acc, and paired differences.
+
+        The out-of-fold scores of all folds are pooled (each sequence scored
+        by the model that did not train on it) and resampled with
+        :func:`~enhancer_sk.evaluation.bootstrap.paired_bootstrap`: the same
+        resamples for every model, so a difference's interval says whether
+        this many sequences can tell two models apart.  MCC and Acc call a
+        sequence positive above 0.5 (probabilities) or 0 (decision values).
+        Computed once per setting.
+
+        Parameters
+        ----------
+        confidence : float, default=0.95
+        n_resamples : int, default=1000
+        random_state : int or None, default=0
+
+        Returns
+        -------
+        intervals, differences : list of dict
+            As :func:`~enhancer_sk.evaluation.bootstrap.paired_bootstrap`.
+        """
+        from .bootstrap import paired_bootstrap
+
+        key = (confidence, n_resamples, random_state)
+        if key not in self._bootstrap_cache:
+            thresholds = {name: 0.5 if self.oof_method[name] == "predict_proba" else 0.0 for name in self.models}
+            self._bootstrap_cache[key] = paired_bootstrap(
+                self.y_true, self.oof_scores, pos_label=self.pos_label, thresholds=thresholds,
+                confidence=confidence, n_resamples=n_resamples, random_state=random_state)
+        return self._bootstrap_cache[key]
+
+    def interval_text(self, digits: int = 3) -> str:
+        """The 95% bootstrap intervals as aligned text: ``score [low, high]`` per model and metric."""
+        intervals, _ = self.bootstrap()
+        rows: dict[str, dict[str, str]] = {}
+        for r in intervals:
+            rows.setdefault(r["model"], {})[r["metric"]] = (
+                f"{r['score']:.{digits}f} [{r['low']:.{digits}f}, {r['high']:.{digits}f}]")
+        return format_table(rows, ["model", *next(iter(rows.values()))], digits=digits)
+
     def oof_table(self) -> list[dict]:
         """One record per sample: id, label, test fold and every model's out-of-fold score."""
         ids = self.ids if self.ids is not None else [f"seq_{i}" for i in range(len(self.y_true))]
@@ -233,15 +276,18 @@ class ModelComparison:
         return format_table(self.summary(), ["model", *columns], digits=digits)
 
     def write(self, directory: str | os.PathLike, prefix: str = "") -> dict[str, Path]:
-        """Write the four tables as TSV files into ``directory`` (created if needed).
+        """Write the six tables as TSV files into ``directory`` (created if needed).
 
         Files: ``{prefix}fold_scores.tsv``, ``{prefix}summary.tsv``,
-        ``{prefix}wilcoxon.tsv``, ``{prefix}oof_scores.tsv``.
+        ``{prefix}wilcoxon.tsv``, ``{prefix}oof_scores.tsv``,
+        ``{prefix}intervals.tsv`` and ``{prefix}paired_bootstrap.tsv``
+        (:meth:`bootstrap`).
 
         Returns
         -------
         dict
-            ``{"fold_scores": path, "summary": path, "wilcoxon": path, "oof_scores": path}``.
+            ``{"fold_scores": path, "summary": path, "wilcoxon": path, "oof_scores": path,
+            "intervals": path, "differences": path}``.
         """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
@@ -250,6 +296,8 @@ class ModelComparison:
             "summary": write_tsv(directory / f"{prefix}summary.tsv", self.summary_table()),
             "wilcoxon": write_tsv(directory / f"{prefix}wilcoxon.tsv", self.wilcoxon_table()),
             "oof_scores": write_tsv(directory / f"{prefix}oof_scores.tsv", self.oof_table()),
+            "intervals": write_tsv(directory / f"{prefix}intervals.tsv", self.bootstrap()[0]),
+            "differences": write_tsv(directory / f"{prefix}paired_bootstrap.tsv", self.bootstrap()[1]),
         }
 
 

@@ -103,12 +103,10 @@ def bootstrap_ci(
         raise ValueError(f"y_true and y_score must be 1-D of one length, got {y_true.shape} and {y_score.shape}")
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must lie in (0, 1), got {confidence!r}")
-    rng = np.random.default_rng(random_state)
-    strata = [np.flatnonzero(y_true == c) for c in np.unique(y_true)]
-    scores = np.empty(int(n_resamples))
-    for i in range(len(scores)):
-        idx = np.concatenate([rng.choice(s, len(s)) for s in strata])
-        scores[i] = metric(y_true[idx], y_score[idx])
+    from .bootstrap import stratified_resamples
+
+    scores = np.array([metric(y_true[idx], y_score[idx])
+                       for idx in stratified_resamples(y_true, n_resamples, random_state)], dtype=float)
     alpha = (1 - confidence) / 2
     low, high = np.quantile(scores, [alpha, 1 - alpha])
     return float(metric(y_true, y_score)), float(low), float(high)

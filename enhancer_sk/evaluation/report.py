@@ -162,6 +162,21 @@ def comparison_report(result, *, title: str = "Cross-validation", description: s
         row["fit time (s)"] = f"{values['fit_time'][0]:.2f}"
         summary.append(row)
     report.heading(f"Mean ± standard deviation over {result.n_splits} folds").table(summary)
+    intervals, differences = result.bootstrap()
+    report.heading("95% bootstrap intervals of the pooled out-of-fold scores")
+    report.paragraph(f"{len(result.y_true)} sequences, each scored by the model of the fold that did not train on "
+                     "it, resampled 1,000 times within each class; MCC and Acc call a sequence positive above "
+                     "0.5 (probabilities) or 0 (decision values).")
+    report.table([{"model": r["model"], "metric": r["metric"], "score": f"{r['score']:.3f}",
+                   "95% interval": f"{r['low']:.3f} to {r['high']:.3f}"} for r in intervals])
+    if differences:
+        report.heading("Paired bootstrap of the differences between models")
+        report.paragraph("The same resamples for every model; a difference is resolvable when its 95% interval "
+                         "excludes 0, else this many sequences cannot tell the two models apart.")
+        report.table([{"model_a": r["model_a"], "model_b": r["model_b"], "metric": r["metric"],
+                       "difference": f"{r['difference']:+.3f}",
+                       "95% interval": f"{r['low']:+.3f} to {r['high']:+.3f}",
+                       "resolvable": "yes" if r["resolvable"] else "no"} for r in differences])
     report.heading("Scores of each fold").table(result.fold_table())
     if len(result.models) > 1:
         report.heading("Pairwise Wilcoxon signed-rank tests on the paired folds")
