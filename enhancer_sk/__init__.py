@@ -12,7 +12,8 @@ Architecture section):
 * :mod:`enhancer_sk.presets`: the named model recipes of the command line, the
   demo, the benchmarks and Galaxy;
 * :mod:`enhancer_sk.model_files`: the safe model file format;
-* :mod:`enhancer_sk.evaluation`: metrics, model comparison, plots, reports;
+* :mod:`enhancer_sk.evaluation`: metrics, model comparison, bootstrap intervals, leakage checks and
+  splitters, plots, reports;
 * :mod:`enhancer_sk.genomics`: genome scans, variant effects, Dask;
 * :mod:`enhancer_sk.interpret`: motifs;
 * :mod:`enhancer_sk.cli`: the ``enhancer-sk`` command.
@@ -42,6 +43,9 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "SeedEnsembleClassifier": ".models.meta.ensemble",
     "TwoLayerEnhancerClassifier": ".models.meta.two_layer",
     "compare_models": ".evaluation.comparison",
+    "paired_bootstrap": ".evaluation.bootstrap",
+    "find_overlaps": ".evaluation.leakage",
+    "SimilarityGroupKFold": ".evaluation.leakage",
     "save": ".model_files",
     "load": ".model_files",
     "scan": ".genomics.scanning",

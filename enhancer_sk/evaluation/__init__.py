@@ -2,6 +2,9 @@
 
 * :mod:`~enhancer_sk.evaluation.metrics`: Sn, Sp, Acc, MCC, AUC, AUPRC and scorers;
 * :mod:`~enhancer_sk.evaluation.comparison`: :func:`compare_models` (same folds, paired tests);
+* :mod:`~enhancer_sk.evaluation.bootstrap`: paired bootstrap intervals of scores and of differences;
+* :mod:`~enhancer_sk.evaluation.leakage`: train/test overlaps (exact, reverse complement, near) and
+  :class:`SimilarityGroupKFold`;
 * :mod:`~enhancer_sk.evaluation.plots`: ROC / precision-recall curves, fold boxplots;
 * :mod:`~enhancer_sk.evaluation.report`: self-contained HTML reports.
 """
@@ -12,6 +15,10 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "SCORING": ".metrics",
     "paper_scores": ".metrics",
     "compare_models": ".comparison",
+    "paired_bootstrap": ".bootstrap",
+    "find_overlaps": ".leakage",
+    "SimilarityGroupKFold": ".leakage",
+    "similarity_clusters": ".leakage",
     "plot_roc_pr": ".plots",
     "HtmlReport": ".report",
 })
