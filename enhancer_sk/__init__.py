@@ -13,7 +13,7 @@ Architecture section):
   demo, the benchmarks and Galaxy;
 * :mod:`enhancer_sk.model_files`: the safe model file format;
 * :mod:`enhancer_sk.evaluation`: metrics, model comparison, bootstrap intervals, leakage checks and
-  splitters, plots, reports;
+  splitters, conformal p-values, plots, reports;
 * :mod:`enhancer_sk.genomics`: genome scans, variant effects, Dask;
 * :mod:`enhancer_sk.interpret`: motifs;
 * :mod:`enhancer_sk.cli`: the ``enhancer-sk`` command.
@@ -46,6 +46,7 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "paired_bootstrap": ".evaluation.bootstrap",
     "find_overlaps": ".evaluation.leakage",
     "SimilarityGroupKFold": ".evaluation.leakage",
+    "ConformalClassifier": ".evaluation.conformal",
     "save": ".model_files",
     "load": ".model_files",
     "scan": ".genomics.scanning",

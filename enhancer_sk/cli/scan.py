@@ -7,6 +7,9 @@ scores are probabilities; with ``--decision``, and for a binary model without
 probabilities (an LS-GKM model file), decision values (for a gkm-SVM,
 gkmpredict's score), and the threshold's default is then 0 instead of 0.5.  The
 FASTA is streamed in chunks, so memory does not grow with chromosome length;
+with ``--fdr`` (and ``--background``), windows are called by Benjamini-Hochberg
+on conformal p-values against background sequences instead of ``--threshold``
+(the window scores are then held in memory);
 ``--scheduler`` runs the chunks on a Dask cluster.  See
 :func:`enhancer_sk.genomics.scanning.scan`.  The last line on stderr is the
 result, without file paths::
@@ -34,7 +37,9 @@ window with a model file from 'enhancer-sk train' (or an LS-GKM model file), and
 of the window scores and a BED of enhancer calls (windows scoring at least --threshold, merged). The
 scores are probabilities, or decision values with --decision and for models without probabilities
 (LS-GKM model files: gkmpredict's score; threshold default 0). A DeepEnhancer model shares its
-convolutions between overlapping windows.
+convolutions between overlapping windows. With --fdr ALPHA and --background FA (negative sequences,
+scored in windows like the genome), every window gets a conformal p-value against the background
+scores and the windows called are those Benjamini-Hochberg rejects at false discovery rate ALPHA.
 """
 
 
@@ -51,6 +56,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--step", type=int, default=50, help="distance between window starts (default 50)")
     p.add_argument("--threshold", type=float, default=None,
                    help="score of an enhancer call (default 0.5 for probabilities, 0 for decision values)")
+    p.add_argument("--fdr", type=float, default=None, metavar="ALPHA",
+                   help="call windows at this false discovery rate (Benjamini-Hochberg on conformal p-values "
+                   "against --background) instead of --threshold")
+    p.add_argument("--background", metavar="FA",
+                   help="with --fdr: background (negative) sequences, FASTA, scored like the genome's windows "
+                   "(for valid p-values, drawn like the genome's background: e.g. GC-matched)")
+    p.add_argument("--pvalues", metavar="FILE", help="with --fdr: output bedGraph of window p-values (.gz: gzip)")
     p.add_argument("--decision", action="store_true",
                    help="score windows by the decision value (LS-GKM's score for a gkm-SVM) instead of the "
                    "probability (the default for models without probabilities, e.g. LS-GKM model files)")
@@ -95,9 +107,15 @@ def run(args: argparse.Namespace) -> int:
 
     log = logger("scan")
 
-    if not args.bedgraph and not args.calls:
+    if not args.bedgraph and not args.calls and not args.pvalues:
         raise ValueError("give at least one output: --bedgraph FILE and/or --calls FILE")
-    check_output_paths(args.bedgraph, args.calls)
+    if args.fdr is not None and not args.background:
+        raise ValueError("--fdr needs --background FA: negative sequences to calibrate the window p-values on")
+    if args.fdr is None and (args.background or args.pvalues):
+        raise ValueError("--background and --pvalues go with --fdr ALPHA")
+    if args.fdr is not None and args.threshold is not None:
+        raise ValueError("give --threshold or --fdr, not both")
+    check_output_paths(args.bedgraph, args.calls, args.pvalues)
     info = describe(args.model_file)
     if "lsgkm_header" in info:
         log(f"model {args.model_file}: LS-GKM model file ({info['lsgkm_header'].get('kernel_type')}), read as a "
@@ -117,7 +135,8 @@ def run(args: argparse.Namespace) -> int:
             model, args.fasta, bedgraph=args.bedgraph, calls=args.calls, regions=args.regions, window=args.window,
             step=args.step, batch_size=args.batch_size, threads=threads, average_strands=args.average_strands,
             max_n_fraction=args.max_n, threshold=args.threshold, decision=decision, chunk_size=args.chunk_size,
-            client=args.scheduler, verbose=not args.quiet,
+            client=args.scheduler, verbose=not args.quiet, fdr=args.fdr, background=args.background,
+            pvalues=args.pvalues,
         )
     for problem in summary.problems[:20]:
         log(f"region {problem.describe()}")
@@ -126,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     if summary.short:
         shown = ", ".join(summary.short[:10]) + (" ..." if len(summary.short) > 10 else "")
         log(f"{len(summary.short)} sequence(s) shorter than the {summary.window}-bp window not scanned: {shown}")
-    for path in (args.bedgraph, args.calls):
+    for path in (args.bedgraph, args.calls, args.pvalues):
         if path:
             log(f"wrote {path}")
     print(summary)

@@ -47,6 +47,14 @@ and :attr:`ScanSummary.problems`) and skipped or clipped.
 
 With ``client`` (a ``dask.distributed.Client`` or a scheduler address) the
 chunks run as Dask tasks; the output is the same as on one machine.
+
+False discovery rate (``fdr`` and ``background`` in :func:`scan`): instead of a
+raw threshold, every window gets a split-conformal p-value against the scores
+of background sequences (a FASTA of negatives scored with the same model and
+window, :func:`~enhancer_sk.evaluation.conformal.conformal_pvalues`), and the
+windows called are those Benjamini-Hochberg rejects at level ``fdr``
+(:func:`~enhancer_sk.evaluation.conformal.conformal_fdr_threshold`); they are
+then merged as usual.
 """
 
 from __future__ import annotations
@@ -415,6 +423,13 @@ class ScanSummary:
     problems : list of RegionProblem
         Regions on unknown chromosomes or off a chromosome's end.
     seconds : float
+    fdr : float or None
+        The false discovery rate of the calls (:func:`scan` with ``fdr``).
+    background_windows : int
+        Background windows the p-values were calibrated on (with ``fdr``).
+    score_cutoff : float or None
+        The score at and above which windows were called (with ``fdr``: the
+        Benjamini-Hochberg cutoff, ``inf`` when nothing is called).
     """
 
     window: int = 0
@@ -427,6 +442,9 @@ class ScanSummary:
     calls: int = 0
     problems: list = field(default_factory=list)
     seconds: float = 0.0
+    fdr: float | None = None
+    background_windows: int = 0
+    score_cutoff: float | None = None
 
     @property
     def bases_per_second(self) -> float:
@@ -443,6 +461,9 @@ class ScanSummary:
             f"{self.windows_per_second:,.0f} windows/s)",
             f"{self.calls} call(s)",
         ]
+        if self.fdr is not None:
+            parts[-1] += (f" at FDR {self.fdr:g} (score >= {self.score_cutoff:.6g}, p-values from "
+                          f"{self.background_windows:,} background windows)")
         if self.skipped_n:
             parts.append(f"{self.skipped_n:,} window(s) skipped for N")
         if self.short:
@@ -689,6 +710,9 @@ def scan(
     calls: PathLike | None = None,
     threshold: float | None = None,
     decision: bool = False,
+    fdr: float | None = None,
+    background=None,
+    pvalues: PathLike | None = None,
     **options,
 ) -> ScanSummary:
     """Scan a genome (or BED regions of it) with a fitted enhancer classifier.
@@ -719,6 +743,26 @@ def scan(
         Score windows by the model's decision value instead of the
         probability (see :func:`iter_window_scores`); the bedGraph's track
         line then says ``decision values``.
+    fdr : float in (0, 1), optional
+        Call windows by false discovery rate instead of ``threshold`` (give
+        one or the other): every window's conformal p-value against the
+        ``background`` scores, ``(1 + #{background >= score}) / (n + 1)``, and
+        the windows Benjamini-Hochberg rejects at level ``fdr``, merged.  The
+        FDR is over windows; a window is a false discovery when it is
+        background.  Valid when the genome's background windows are
+        exchangeable with the background sequences (same composition and
+        length distribution: e.g. GC-matched negatives of the same window).
+        The smallest p-value is ``1 / (n + 1)``: calling among ``m`` windows
+        needs ``n`` of the order of ``m / fdr`` background windows or strong
+        enhancers in number.  The window scores are held in memory until
+        the scan ends (about 24 bytes per window).
+    background : str, path-like or sequences, optional
+        With ``fdr``: background (negative) sequences, a FASTA path or
+        strings, scored like the genome (same model, window, strands,
+        ``max_n_fraction``) in non-overlapping windows (sequences shorter than
+        the window are skipped).
+    pvalues : str or path-like, optional
+        With ``fdr``: output bedGraph of the window p-values.
     **options
         The scan settings of :func:`iter_window_scores`: ``regions``,
         ``window``, ``step``, ``batch_size``, ``threads``, ``average_strands``,
@@ -735,23 +779,48 @@ def scan(
     """
     from ..io.files import atomic_open
 
-    if threshold is None:
-        threshold = 0.0 if decision else 0.5
-    if decision:
-        if not np.isfinite(threshold):
-            raise ValueError(f"threshold must be a finite decision value, got {threshold!r}")
-    elif not 0 <= threshold <= 1:
-        raise ValueError(f"threshold must lie in [0, 1] (a probability), got {threshold!r}; decision values "
-                         "(decision=True) take any threshold")
+    if fdr is not None:
+        if threshold is not None:
+            raise ValueError("give threshold or fdr, not both: with fdr, windows are called by their p-values")
+        if isinstance(fdr, bool) or not isinstance(fdr, (int, float, np.floating)) or not 0 < fdr < 1:
+            raise ValueError(f"fdr must be a number in (0, 1), got {fdr!r}")
+        if background is None:
+            raise ValueError("fdr needs background sequences (negatives) to calibrate the window p-values on")
+    elif background is not None or pvalues is not None:
+        raise ValueError("background and pvalues go with fdr (calls by false discovery rate)")
+    else:
+        if threshold is None:
+            threshold = 0.0 if decision else 0.5
+        if decision:
+            if not np.isfinite(threshold):
+                raise ValueError(f"threshold must be a finite decision value, got {threshold!r}")
+        elif not 0 <= threshold <= 1:
+            raise ValueError(f"threshold must lie in [0, 1] (a probability), got {threshold!r}; decision values "
+                             "(decision=True) take any threshold")
     summary = ScanSummary()
     blocks = iter_window_scores(model, fasta, summary=summary, decision=decision, **options)  # checks the options
-    with contextlib.ExitStack() as outputs:  # both files appear complete, or neither
+    null_scores = None
+    if fdr is not None:
+        from ..evaluation.conformal import conformal_fdr_threshold
+
+        null_scores = _background_scores(model, background, summary.window, decision, options)
+        blocks = list(blocks)  # Benjamini-Hochberg needs every window's p-value
+        scores = np.concatenate([b.score for b in blocks]) if blocks else np.empty(0)
+        threshold = conformal_fdr_threshold(null_scores, scores, fdr)
+        summary.fdr, summary.background_windows, summary.score_cutoff = float(fdr), len(null_scores), threshold
+    with contextlib.ExitStack() as outputs:  # the files appear complete, or none
         graph = outputs.enter_context(atomic_open(bedgraph)) if bedgraph is not None else None
         bed = outputs.enter_context(atomic_open(calls)) if calls is not None else None
+        pgraph = outputs.enter_context(atomic_open(pvalues)) if pvalues is not None else None
         if graph is not None:
             kind = ", decision values" if decision else ""
             graph.write(f'track type=bedGraph name="enhancer_sk scan" description="window {summary.window} bp, '
                         f'step {summary.step}{kind}"\n')
+        if pgraph is not None:
+            pgraph.write(f'track type=bedGraph name="enhancer_sk scan p-values" description="window '
+                         f'{summary.window} bp, step {summary.step}, conformal p-values against '
+                         f'{summary.background_windows} background windows"\n')
+            blocks = _write_pvalues(blocks, pgraph, null_scores)
         if bed is not None:
             bed.write("#" + "\t".join(CALL_COLUMNS) + "\n")
         for call in merge_calls(_write_blocks(blocks, graph), threshold):
@@ -759,6 +828,31 @@ def scan(
             if bed is not None:
                 bed.write("\t".join(call.bed_fields()) + "\n")
     return summary
+
+
+def _background_scores(model, background, window: int, decision: bool, options: dict) -> np.ndarray:
+    """Scores of the background sequences' non-overlapping windows, scored as the genome's windows are."""
+    seqs = sequence_codes(background)
+    starts = [s + np.arange(0, n - window + 1, window, dtype=np.int64) for s, n in zip(seqs.starts, seqs.lengths)]
+    starts = np.concatenate(starts) if starts else np.empty(0, dtype=np.int64)
+    n_before = np.concatenate([[0], np.cumsum(seqs.codes == 4, dtype=np.int64)])
+    starts = starts[n_before[starts + window] - n_before[starts] <= options.get("max_n_fraction", 0.1) * window]
+    if not len(starts):
+        raise ValueError(f"no background window to calibrate on: no background sequence of {window} bp or more "
+                         "(with few enough N)")
+    scorer = WindowScorer(model, window, options.get("batch_size", 1024), options.get("average_strands", False),
+                          options.get("share_convolutions"), options.get("threads"), decision)
+    return scorer(seqs.codes, starts)
+
+
+def _write_pvalues(blocks: Iterable[WindowScores], graph, null_scores: np.ndarray) -> Iterator[WindowScores]:
+    from ..evaluation.conformal import conformal_pvalues
+
+    for block in blocks:
+        p = conformal_pvalues(null_scores, None, block.score)
+        graph.write("".join(f"{block.chrom}\t{s}\t{e}\t{v:.6g}\n" for s, e, v in
+                            zip(block.start.tolist(), block.end.tolist(), p.tolist())))
+        yield block
 
 
 def _write_blocks(blocks: Iterable[WindowScores], graph) -> Iterator[WindowScores]:
