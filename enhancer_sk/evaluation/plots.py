@@ -9,6 +9,7 @@ Functions take an optional ``ax`` so other modules can compose panels.
   models on one axes, area in the legend.
 * :func:`plot_roc_pr`: both side by side (a single model or many).
 * :func:`plot_fold_scores`: one boxplot panel per metric, folds as points.
+* :func:`reliability_diagram`: calibration curves of one or many models, ECE in the legend.
 * :func:`plot_comparison`: both figures of a
   :class:`~enhancer_sk.evaluation.comparison.ModelComparison`, saved to a folder.
 """
@@ -36,6 +37,7 @@ __all__ = [
     "plot_precision_recall",
     "plot_roc",
     "plot_roc_pr",
+    "reliability_diagram",
     "save_figure",
 ]
 
@@ -185,6 +187,59 @@ def plot_roc_pr(y_true, scores, *, pos_label=None, suptitle: str | None = None,
     plot_roc(y_true, scores, pos_label=pos_label, ax=ax_roc)
     plot_precision_recall(y_true, scores, pos_label=pos_label, ax=ax_pr)
     return _finish_figure(fig, suptitle, path)
+
+
+def reliability_diagram(y_true, probas, *, n_bins: int = 10, strategy: str = "uniform", pos_label=None,
+                        ax: Axes | None = None, title: str | None = "Reliability diagram") -> Figure:
+    """Reliability (calibration) curves of one or many models, ECE and Brier score in the legend.
+
+    Each point is one bin of predicted probabilities: its mean predicted
+    probability (x) against the fraction of positives in it (y); a calibrated
+    model lies on the diagonal.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Binary labels.
+    probas : mapping of name -> array of shape (n,), or one array
+        Probabilities of the positive class (e.g. ``{"before": p, "after": q}``).
+    n_bins : int, default=10
+        Bins of the curve and of the ECE.
+    strategy : {"uniform", "quantile"}, default="uniform"
+        Bins of equal width, or of equal numbers of sequences.
+    pos_label : label, default=None
+        The positive class (default: the larger label).
+    ax : matplotlib Axes, optional
+        Draw into this axes instead of a new figure.
+    title : str or None
+        Axes title.
+
+    Returns
+    -------
+    Figure
+
+    See Also
+    --------
+    enhancer_sk.evaluation.calibration.calibration_report : the same numbers as a dict.
+    """
+    from .calibration import calibration_report
+
+    _, pos_label = binary_positive_label(y_true, pos_label, purpose="a reliability diagram")
+    probas = _as_score_dict(probas)
+    _check_lengths(np.asarray(y_true), probas)
+    fig, ax = _axes(ax)
+    ax.plot([0, 1], [0, 1], ls="--", lw=0.8, color="0.6", label="perfectly calibrated")
+    for name, p in probas.items():
+        rep = calibration_report(y_true, p, n_bins=n_bins, strategy=strategy, pos_label=pos_label)["before"]
+        ax.plot(rep["prob_pred"], rep["prob_true"], "o-", lw=1.6, ms=4,
+                label=f"{name} (ECE {rep['ece']:.3f}, Brier {rep['brier']:.3f})")
+    ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="Mean predicted probability", ylabel="Fraction of positives",
+           aspect="equal")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper left", fontsize="small")
+    ax.grid(alpha=0.3)
+    return fig
 
 
 def plot_fold_scores(fold_scores: Mapping[str, Mapping[str, Sequence[float]]],
