@@ -14,7 +14,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-__all__ = ["available_cpus", "resolve_threads", "limit_threads"]
+__all__ = ["available_cpus", "resolve_threads", "limit_threads", "numba_threads"]
 
 
 def available_cpus() -> int:
@@ -75,3 +75,20 @@ def limit_threads(threads: int | None = None) -> Iterator[int]:
     finally:
         if torch is not None and old is not None and torch.get_num_threads() != old:
             torch.set_num_threads(old)
+
+
+@contextlib.contextmanager
+def numba_threads(threads: int | None = None) -> Iterator[int]:
+    """Context manager: run numba's parallel loops on ``threads`` threads (at most numba's pool size).
+
+    Yields the count used.  The previous setting is restored on exit.
+    """
+    import numba
+
+    n = min(resolve_threads(threads), numba.config.NUMBA_NUM_THREADS)
+    old = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        numba.set_num_threads(old)

@@ -62,11 +62,9 @@ default on 100,000 x 100,000 sequences).
 
 from __future__ import annotations
 
-import contextlib
 import numbers
 from collections.abc import Iterator, Sequence
 
-import numba
 import numpy as np
 from numba import njit, prange
 from sklearn.model_selection import BaseCrossValidator, GroupKFold, StratifiedGroupKFold
@@ -74,7 +72,7 @@ from sklearn.utils.multiclass import type_of_target
 
 from ..sequence.alphabet import reverse_complement as _revcomp
 from ..sequence.codes import SequenceCodes, SequencesLike, as_sequences, codes_from_strings, is_sequence_path
-from ..threads import resolve_threads
+from ..threads import numba_threads
 
 __all__ = ["OverlapTable", "SimilarityGroupKFold", "find_overlaps", "similarity_clusters"]
 
@@ -164,17 +162,6 @@ class OverlapTable:
 
 
 # ----------------------------------------------------------------------------- numba kernels
-
-
-@contextlib.contextmanager
-def _numba_threads(threads: int | None) -> Iterator[int]:
-    n = min(resolve_threads(threads), numba.config.NUMBA_NUM_THREADS)
-    old = numba.get_num_threads()
-    numba.set_num_threads(n)
-    try:
-        yield n
-    finally:
-        numba.set_num_threads(old)
 
 
 @njit(parallel=True, cache=True)
@@ -579,7 +566,7 @@ def find_overlaps(
     seqs_a, ids_a = _read(X_train, ids_train, "X_train")
     seqs_b, ids_b = _read(X_test, ids_test, "X_test")
     dup = _duplicate_pairs(seqs_a, seqs_b, reverse_complement=reverse_complement)
-    with _numba_threads(threads):
+    with numba_threads(threads):
         near = _near_pairs(
             codes_from_strings(seqs_a.tolist()),
             codes_from_strings(seqs_b.tolist()),
@@ -638,7 +625,7 @@ def similarity_clusters(
     seqs = as_sequences(X)
     n = len(seqs)
     di, dj, _ = _duplicate_pairs(seqs, None, reverse_complement=reverse_complement)
-    with _numba_threads(threads):
+    with numba_threads(threads):
         ni, nj, *_ = _near_pairs(
             codes_from_strings(seqs.tolist()),
             None,

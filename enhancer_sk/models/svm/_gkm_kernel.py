@@ -93,9 +93,7 @@ Bioinformatics 32: 2196-2198, doi:10.1093/bioinformatics/btw142.
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator
 from itertools import combinations
 from math import comb
 
@@ -104,7 +102,7 @@ import numpy as np
 from numba import njit, prange
 
 from ...sequence.codes import SequenceCodes, SequencesLike, sequence_codes
-from ...threads import resolve_threads
+from ...threads import numba_threads
 
 __all__ = ["KERNEL_TYPES", "MAX_TABLE_L", "GkmKernel", "gkm_weights"]
 
@@ -446,17 +444,6 @@ def _self_kernel_nb(fwd, rc, wstart, wcount, weights, use_rc, even):
 # ----------------------------------------------------------------------------- threads / progress
 
 
-@contextlib.contextmanager
-def _numba_threads(threads: int | None) -> Iterator[int]:
-    n = min(resolve_threads(threads), numba.config.NUMBA_NUM_THREADS)
-    old = numba.get_num_threads()
-    numba.set_num_threads(n)
-    try:
-        yield n
-    finally:
-        numba.set_num_threads(old)
-
-
 def _progress(iterable, total: int, verbose: bool, desc: str):
     if not verbose:
         return iterable
@@ -495,7 +482,7 @@ def _raw_kernel(qw: _Windows, rw: _Windows, weights, l, use_rc, symmetric, verbo
         threads = 1  # a few ms per subset: thread wake-ups would cost more than they save
     else:
         threads = numba.get_num_threads()
-    with _numba_threads(threads):
+    with numba_threads(threads):
         _accumulate_all(G, query, ref, q_seg, r_seg, block, cbits, plan, padded, symmetric, verbose)
     if symmetric:
         _mirror_upper(G)
@@ -618,7 +605,7 @@ def _gram_triangle(
         r_seg = _block_segments(ref, n - r0, block)
         G = np.zeros((r1 - r0, n - r0))
         threads = 1 if query.shape[0] * ref.shape[0] < _SMALL_PAIRS else numba.get_num_threads()
-        with _numba_threads(threads):
+        with numba_threads(threads):
             _accumulate_all(G, query, ref, q_seg, r_seg, block, cbits, plan, padded, True, False)
         _pack_strip(G, norms, r0, tri)
         del G
@@ -770,7 +757,7 @@ class GkmKernel:
         ndarray of float64, shape (n_X, n_Y)
         """
         l, rc, weights = self.l, self.canonical_kmers, self.weights
-        with _numba_threads(self.threads):
+        with numba_threads(self.threads):
             xw = _as_windows(X, l)
             if Y is None:
                 return _gram(xw, weights, l, rc, normalize=normalize, verbose=verbose)[0]
@@ -782,7 +769,7 @@ class GkmKernel:
 
     def self_kernel(self, X: SequencesLike) -> np.ndarray:
         """Raw self-kernels :math:`K(x, x)` (the squares of the normalisers), shape (n,)."""
-        with _numba_threads(self.threads):
+        with numba_threads(self.threads):
             return _self_norms(_as_windows(X, self.l), self.weights, self.l, self.canonical_kmers) ** 2
 
     def lmer_table(self, X: SequencesLike, coef) -> np.ndarray:
@@ -808,7 +795,7 @@ class GkmKernel:
         coef = np.asarray(coef, dtype=np.float64).ravel()
         if coef.shape[0] != w.n:
             raise ValueError(f"{w.n} sequences but {coef.shape[0]} coefficients")
-        with _numba_threads(self.threads):
+        with numba_threads(self.threads):
             return _table_from_windows(w, coef, self.weights, self.l, self.canonical_kmers)
 
     def table_scores(self, X: SequencesLike, table: np.ndarray) -> np.ndarray:
@@ -817,7 +804,7 @@ class GkmKernel:
         if table.shape != (4**self.l,):
             raise ValueError(f"table must have shape (4**l,) = ({4**self.l},), got {table.shape}")
         w = _as_windows(X, self.l)
-        with _numba_threads(self.threads):
+        with numba_threads(self.threads):
             return _table_scores_nb(w.fwd, w.start, w.count, table)
 
     def matvec(self, X: SequencesLike, v) -> np.ndarray:
@@ -834,7 +821,7 @@ class GkmKernel:
         w = _as_windows(X, l)
         v = np.asarray(v, dtype=np.float64)
         columns = v.reshape(w.n, -1)
-        with _numba_threads(self.threads):
+        with numba_threads(self.threads):
             norms = _self_norms(w, weights, l, rc)
             inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
             out = np.empty_like(columns)

@@ -38,6 +38,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..._validation import check_training_labels, validate_params
 from ...sequence.codes import SequenceCodes, SequencesLike, sequence_codes
+from ...threads import numba_threads
 from ._gkm_kernel import (
     _STRIP_BYTES,
     KERNEL_TYPES,
@@ -48,7 +49,6 @@ from ._gkm_kernel import (
     _gram,
     _gram_triangle,
     _normalised_products,
-    _numba_threads,
     _self_norms,
     _table_from_windows,
     _table_scores_nb,
@@ -334,7 +334,7 @@ class GkmSVM(PlattClassifierMixin, ClassifierMixin, BaseEstimator):
             lookup = {c: i for i, c in enumerate(classes.tolist())}
             class_weight = {lookup[c]: w for c, w in class_weight.items() if c in lookup}
         solver = self._select_solver(len(sc))
-        with _numba_threads(self.threads):
+        with numba_threads(self.threads):
             windows = _as_windows(sc, self.l)
             if solver == "dense":
                 support, dual_coef, intercept, norms, platt = self._fit_dense(
@@ -492,7 +492,7 @@ class GkmSVM(PlattClassifierMixin, ClassifierMixin, BaseEstimator):
             out=np.zeros_like(self.dual_coef_),
             where=self.support_norms_ > 0,
         )
-        with _numba_threads(self.threads):
+        with numba_threads(self.threads):
             sv = _as_windows(sequence_codes(self.support_sequences_), self.l)
             self.table_ = _table_from_windows(sv, coef, self._weights(), self.l, bool(self.canonical_kmers))
         return self.table_
@@ -510,7 +510,7 @@ class GkmSVM(PlattClassifierMixin, ClassifierMixin, BaseEstimator):
 
     def _decision_codes(self, sc: SequenceCodes) -> np.ndarray:
         """:meth:`decision_function` of sequences already coded (fitted model)."""
-        with _numba_threads(self.threads):
+        with numba_threads(self.threads):
             w = _as_windows(sc, self.l)
             norms = _self_norms(w, self._weights(), self.l, bool(self.canonical_kmers))
             raw = _table_scores_nb(w.fwd, w.start, w.count, self.table_)
