@@ -18,7 +18,8 @@ from enhancer_sk.models.svm.gkm import GkmSVM
 from enhancer_sk.models.svm.kmer import KmerSVM
 from enhancer_sk.presets import build_model
 
-OUTPUTS = {"fold_scores.tsv", "summary.tsv", "wilcoxon.tsv", "oof_scores.tsv", "fold_scores.png", "roc_pr.png"}
+OUTPUTS = {"fold_scores.tsv", "summary.tsv", "wilcoxon.tsv", "oof_scores.tsv", "intervals.tsv", "paired_bootstrap.tsv",
+           "fold_scores.png", "roc_pr.png"}
 
 
 def run_compare(argv: list[str]) -> int:

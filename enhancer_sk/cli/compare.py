@@ -11,6 +11,10 @@ output folder (each file atomically):
 * ``summary.tsv``: mean and standard deviation over folds;
 * ``wilcoxon.tsv``: pairwise Wilcoxon signed-rank tests on the paired folds;
 * ``oof_scores.tsv``: every sequence's out-of-fold score from every model;
+* ``intervals.tsv``: each model's AUC, AUPRC, MCC and Acc on the pooled out-of-fold scores with
+  95% bootstrap intervals; ``paired_bootstrap.tsv``: each pair's differences with paired
+  intervals and whether they are resolvable (:meth:`ModelComparison.bootstrap
+  <enhancer_sk.evaluation.comparison.ModelComparison.bootstrap>`);
 * ``fold_scores.png``: boxplots of the fold scores;
 * ``roc_pr.png``: ROC and precision-recall curves of all models;
 * ``--html`` (optional, any path): a self-contained report of the tables and figures.
