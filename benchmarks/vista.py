@@ -52,16 +52,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_info  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import average_precision_score, roc_auc_score  # noqa: E402
 from sklearn.model_selection import GroupKFold  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from enhancer_sk.datasets.vista import load_vista  # noqa: E402
 from enhancer_sk.evaluation.metrics import bootstrap_ci, format_table  # noqa: E402
 from enhancer_sk.models.meta.ensemble import SeedEnsembleClassifier  # noqa: E402
-from enhancer_sk.presets import build_model  # noqa: E402
+from enhancer_sk.presets import build_model, feature_baseline  # noqa: E402
 from enhancer_sk.sequence.encoders import SequenceLength  # noqa: E402
 
 MODELS = ("gc", "length", "kmer", "gkm", "deepenhancer", "lstmatt-crop", "lstmatt-windows")
@@ -76,7 +73,7 @@ def log(msg: str) -> None:
 def make_model(name: str, *, seed: int, threads: int | None, median_length: int, quick: bool):
     """The estimator called ``name`` (see the module docstring)."""
     if name == "length":
-        return make_pipeline(SequenceLength(), StandardScaler(), LogisticRegression())
+        return feature_baseline(SequenceLength())
     if name == "lstmatt-crop":
         model = build_model("lstmatt", preset="full", seed=seed, threads=threads, length=median_length)
     elif name == "lstmatt-windows":

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["MODEL_NAMES", "NETWORKS", "PRESETS", "Recipe", "RECIPES", "build_model"]
+__all__ = ["MODEL_NAMES", "NETWORKS", "PRESETS", "Recipe", "RECIPES", "build_model", "feature_baseline"]
 
 #: Model names, in display order.
 MODEL_NAMES = ("kmer", "gkm", "lstmatt", "deepenhancer", "gc")
@@ -150,15 +150,32 @@ def build_model(name: str, *, preset: str = "fast", seed: int = 0, threads: int 
     """
     recipe = _check(name, preset)
     if recipe.estimator_class is None:  # gc
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-
         from .sequence.encoders import GCContent
 
-        return make_pipeline(GCContent(), StandardScaler(), LogisticRegression())
+        return feature_baseline(GCContent())
     cls = recipe.estimator_class()
     params = {"random_state": seed, **recipe.params(preset, length)}
     if "threads" in cls().get_params(deep=False):
         params["threads"] = threads
     return cls(**params)
+
+
+def feature_baseline(encoder):
+    """A one-feature baseline: ``encoder`` (e.g. ``GCContent()``, ``SequenceLength()``), standardised, and a
+    logistic regression (the ``gc`` recipe; the length-only floor of the benchmarks and ``enhancer-sk audit``).
+
+    Parameters
+    ----------
+    encoder : transformer
+        Sequences -> one feature column.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Not fitted.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(encoder, StandardScaler(), LogisticRegression())

@@ -46,6 +46,7 @@ __all__ = [
     "given_data_sources",
     "model_from_args",
     "layer_task",
+    "read_binary_task",
     "read_cv_data",
     "read_training_data",
 ]
@@ -79,17 +80,25 @@ _MODEL_OPTIONS: dict[str, tuple[str, dict[str, str]]] = {
 # ----------------------------------------------------------------------------- data
 
 
-def add_data_arguments(parser: argparse.ArgumentParser) -> None:
-    """Register the training-data options (one source of labelled sequences)."""
-    data = parser.add_argument_group("training data (one source)")
-    data.add_argument("--positive", metavar="FA", help="enhancer sequences, label 1 (with --negative); "
+def add_data_arguments(parser: argparse.ArgumentParser, *, prefix: str = "") -> None:
+    """Register the data options (one source of labelled sequences).
+
+    ``prefix`` names a second data set (``"test-"``: ``--test-positive`` ...,
+    dests ``test_positive`` ...), which has no ``--synthetic``.
+    """
+    o = f"--{prefix}"
+    data = parser.add_argument_group(f"{prefix.rstrip('-') or 'training'} data (one source)")
+    data.add_argument(f"{o}positive", metavar="FA", help=f"enhancer sequences, label 1 (with {o}negative); "
                       "FASTA, plain or gzip")
-    data.add_argument("--negative", metavar="FA", help="background sequences, label 0 (with --positive)")
-    data.add_argument("--fasta", metavar="FA", help="all training sequences in one FASTA (with --labels)")
-    data.add_argument("--labels", metavar="TSV", help="id<TAB>label table for --fasta (optional header line)")
-    data.add_argument("--strong", metavar="FA", help="strong enhancers (with --weak and --non): three classes")
-    data.add_argument("--weak", metavar="FA", help="weak enhancers (with --strong and --non)")
-    data.add_argument("--non", metavar="FA", help="non-enhancers (with --strong and --weak)")
+    data.add_argument(f"{o}negative", metavar="FA", help=f"background sequences, label 0 (with {o}positive)")
+    data.add_argument(f"{o}fasta", metavar="FA", help=f"all {prefix.rstrip('-') or 'training'} sequences in one "
+                      f"FASTA (with {o}labels)")
+    data.add_argument(f"{o}labels", metavar="TSV", help=f"id<TAB>label table for {o}fasta (optional header line)")
+    data.add_argument(f"{o}strong", metavar="FA", help=f"strong enhancers (with {o}weak and {o}non): three classes")
+    data.add_argument(f"{o}weak", metavar="FA", help=f"weak enhancers (with {o}strong and {o}non)")
+    data.add_argument(f"{o}non", metavar="FA", help=f"non-enhancers (with {o}strong and {o}weak)")
+    if prefix:
+        return
     data.add_argument("--synthetic", action="store_true",
                       help="generated sequences with planted motifs (200 bp; see --n-samples)")
     data.add_argument("--n-samples", type=int, default=1000, metavar="N",
@@ -221,6 +230,25 @@ def read_cv_data(args: argparse.Namespace):
     """
     if args.folds < 2:
         raise ValueError(f"--folds must be at least 2, got {args.folds}")
+    ids, X, y, description = read_binary_task(args)
+    pos_label = None if args.positive_label is None else parse_label(args.positive_label)
+    if pos_label is not None and pos_label not in set(np.asarray(y).tolist()):
+        raise ValueError(f"--positive-label {args.positive_label!r} is not one of the labels "
+                         f"{sorted({str(v) for v in np.asarray(y).tolist()})}")
+    return ids, X, y, description, pos_label
+
+
+def read_binary_task(args: argparse.Namespace):
+    """The labelled sequences of the data options as one binary task (``cv``, ``compare``, ``audit``).
+
+    Three-class data are reduced to the task of ``args.layer`` (:func:`layer_task`);
+    otherwise the labels must be binary.
+
+    Returns
+    -------
+    ids, X, y, description
+        As :func:`read_training_data`.
+    """
     ids, X, y, description = read_training_data(args, three_class=args.layer is not None)
     if args.layer is not None:
         keep, y = layer_task(X, y, args.layer)
@@ -230,11 +258,7 @@ def read_cv_data(args: argparse.Namespace):
         description += f"; layer {args.layer}: {task}, {len(y)} sequences"
     else:
         check_labels(y, three_class_hint="add --layer 1 or --layer 2")
-    pos_label = None if args.positive_label is None else parse_label(args.positive_label)
-    if pos_label is not None and pos_label not in set(np.asarray(y).tolist()):
-        raise ValueError(f"--positive-label {args.positive_label!r} is not one of the labels "
-                         f"{sorted({str(v) for v in np.asarray(y).tolist()})}")
-    return ids, X, y, description, pos_label
+    return ids, X, y, description
 
 
 def layer_task(X, y, layer: int):

@@ -29,7 +29,7 @@ import numpy as np
 
 from ._options import add_runtime_arguments, command_parser, logger, show_label
 from ._outputs import check_output_paths, write_all_or_none
-from ._training import add_data_arguments, check_labels, layer_task, read_training_data
+from ._training import add_data_arguments, read_binary_task
 
 __all__ = ["add_parser", "run"]
 
@@ -49,14 +49,7 @@ _TEST_SOURCES = ("positive", "negative", "fasta", "labels", "strong", "weak", "n
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = command_parser(subparsers, "audit", HELP, DESCRIPTION)
     add_data_arguments(p)
-    test = p.add_argument_group("test data (one source)")
-    test.add_argument("--test-positive", metavar="FA", help="test enhancers, label 1 (with --test-negative)")
-    test.add_argument("--test-negative", metavar="FA", help="test background sequences, label 0")
-    test.add_argument("--test-fasta", metavar="FA", help="all test sequences in one FASTA (with --test-labels)")
-    test.add_argument("--test-labels", metavar="TSV", help="id<TAB>label table for --test-fasta")
-    test.add_argument("--test-strong", metavar="FA", help="test strong enhancers (with --test-weak, --test-non)")
-    test.add_argument("--test-weak", metavar="FA", help="test weak enhancers")
-    test.add_argument("--test-non", metavar="FA", help="test non-enhancers")
+    add_data_arguments(p, prefix="test-")
     p.add_argument("--layer", type=int, choices=(1, 2), default=None,
                    help="three-class data (non / weak / strong): 1 = enhancer vs non-enhancer, 2 = strong vs weak")
     p.add_argument("--identity", type=float, default=0.9, metavar="F",
@@ -79,13 +72,7 @@ def _read(args: argparse.Namespace, prefix: str = ""):
         if not any(getattr(args, name) for name in _TEST_SOURCES):
             raise ValueError("give the test data: --test-positive/--test-negative, --test-fasta/--test-labels "
                              "or --test-strong/--test-weak/--test-non")
-    ids, X, y, description = read_training_data(args, three_class=args.layer is not None)
-    if args.layer is not None:
-        keep, y = layer_task(X, y, args.layer)
-        X, ids = X[keep], None if ids is None else ids[keep]
-        description += f"; layer {args.layer}, {len(y)} sequences"
-    else:
-        check_labels(y, three_class_hint="add --layer 1 or --layer 2")
+    ids, X, y, description = read_binary_task(args)
     return ids, X, np.asarray(y), description
 
 
@@ -101,15 +88,12 @@ def _feature_auroc(y, feature, pos_label) -> float:
 
 def _baseline(name: str, X_train, y_train, X_test, y_test, pos_label, seed: int) -> dict:
     """A one-feature baseline fitted on the training set: test AUROC with its bootstrap interval."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
     from ..evaluation.metrics import bootstrap_ci
+    from ..presets import feature_baseline
     from ..sequence.encoders import GCContent, SequenceLength
 
     encoder = GCContent() if name == "GC content" else SequenceLength()
-    model = make_pipeline(encoder, StandardScaler(), LogisticRegression()).fit(X_train, y_train)
+    model = feature_baseline(encoder).fit(X_train, y_train)
     column = list(model.classes_).index(pos_label)
     proba = model.predict_proba(X_test)[:, column]
     if np.ptp(proba) == 0:
