@@ -19,6 +19,7 @@ from enhancer_sk.models.svm.kmer import KmerSVM
 from enhancer_sk.presets import build_model
 
 OUTPUTS = {"fold_scores.tsv", "summary.tsv", "wilcoxon.tsv", "oof_scores.tsv", "intervals.tsv", "paired_bootstrap.tsv",
+           "calibration.tsv",
            "fold_scores.png", "roc_pr.png"}
 
 

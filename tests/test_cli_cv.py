@@ -57,7 +57,9 @@ def test_all_outputs_and_out_of_fold_scores(tmp_path, capsys):
     np.testing.assert_allclose([float(r["kmer"]) for r in oof], expected[:, 1], rtol=1e-5)
     assert imread(out["curves.png"]).shape[1] > 500
     html = out["report.html"].read_text()
-    assert html.count("data:image/png;base64,") == 1 and "Mean &#177; standard deviation over 3 folds" in html
+    # the curves and the reliability diagram
+    assert html.count("data:image/png;base64,") == 2 and "Mean &#177; standard deviation over 3 folds" in html
+    assert "Calibration of the pooled out-of-fold probabilities" in html
     assert "<script" not in html and "KmerSVM(k=3, random_state=4)" in html
 
 
@@ -133,3 +135,48 @@ def test_string_labels_and_positive_label(tmp_path):
     expected = cross_val_predict(gc, X, names, cv=StratifiedKFold(3, shuffle=True, random_state=0),
                                  method="predict_proba")
     np.testing.assert_allclose([float(r["gc"]) for r in rows], expected[:, 0], rtol=1e-5)
+
+
+def test_similarity_split_and_calibration(tmp_path, capsys):
+    X, y = make_synthetic_enhancers(90, random_state=2)
+    ids = [f"chr{i % 5 + 1}:{100 * i}-{100 * i + 200}" for i in range(90)]
+    originals = [i for i, label in zip(ids, y) if label == 1][:10]
+    # exact copies of the first ten enhancers, elsewhere on the same chromosome
+    copies = [f"{o.split(':')[0]}:{10**6 + i}-{10**6 + i + 200}" for i, o in enumerate(originals)]
+    write_fasta(tmp_path / "pos.fa", [*np.array(ids)[y == 1], *copies],
+                [*X[y == 1], *np.asarray(X)[y == 1][:10]])
+    write_fasta(tmp_path / "neg.fa", np.array(ids)[y == 0], X[y == 0])
+    oof, html = tmp_path / "oof.tsv", tmp_path / "r.html"
+    argv = ["cv", "--positive", str(tmp_path / "pos.fa"), "--negative", str(tmp_path / "neg.fa"),
+            "--model", "gc", "--folds", "3", "--split", "similarity", "--calibrate", "sigmoid",
+            "--calibration-folds", "3", "--threads", "1", "--oof", str(oof), "--html", str(html)]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "near-duplicate clusters (identity >= 0.9) kept inside one fold" in captured.err
+    assert "| gc+sigmoid" in captured.out and "ECE" in captured.out
+    rows = {r["id"]: r for r in _read_tsv(oof)}
+    assert all(rows[o]["fold"] == rows[c]["fold"] for o, c in zip(originals, copies))
+    assert {"gc", "gc+sigmoid"} <= set(next(iter(rows.values())))
+    assert "gc+sigmoid" in html.read_text()
+    # chromosomes as groups: each chromosome in one fold
+    assert main([*argv[:-4], "--chromosome-groups", "--oof", str(oof)]) == 0
+    folds = {}
+    for r in _read_tsv(oof):
+        folds.setdefault(r["id"].split(":")[0], set()).add(r["fold"])
+    assert all(len(f) == 1 for f in folds.values()) and len(folds) == 5
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--chromosome-groups"], "needs --split similarity"),
+    (["--split", "similarity", "--identity", "0.2"], "--identity must lie in"),
+    (["--split", "similarity", "--chromosome-groups"], "no coordinates of the form chr:start-end"),
+    (["--calibrate", "isotonic", "--calibration-folds", "1"], "--calibration-folds must be at least 2"),
+])
+def test_honest_option_errors(tmp_path, capsys, extra, message):
+    X, y = make_synthetic_enhancers(40, random_state=0)
+    write_fasta(tmp_path / "pos.fa", [f"p{i}" for i in range(20)], X[y == 1][:20])
+    write_fasta(tmp_path / "neg.fa", [f"n{i}" for i in range(20)], X[y == 0][:20])
+    summary = tmp_path / "s.tsv"
+    _fails(["cv", "--positive", str(tmp_path / "pos.fa"), "--negative", str(tmp_path / "neg.fa"),
+            "--model", "gc", "--folds", "2", "--summary", str(summary), *extra], capsys, expect=message)
+    assert not summary.exists()

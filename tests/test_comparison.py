@@ -15,10 +15,12 @@ from tiny import tiny_kmer
 
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers
 from enhancer_sk.evaluation.comparison import ModelComparison, compare_models, holm_correction, paired_wilcoxon
+from enhancer_sk.evaluation.leakage import SimilarityGroupKFold
 from enhancer_sk.evaluation.metrics import SCORING
 from enhancer_sk.io.fasta import write_fasta
 from enhancer_sk.io.tables import write_tsv
 from enhancer_sk.models.svm.kmer import KmerSVM
+from enhancer_sk.sequence.alphabet import reverse_complement
 from enhancer_sk.sequence.encoders import GCContent
 
 N_SPLITS = 4
@@ -147,7 +149,7 @@ def test_write_tables(result, tmp_path):
     paths = result.write(tmp_path / "out", prefix="cmp_")
     assert {p.name for p in paths.values()} == {
         "cmp_fold_scores.tsv", "cmp_summary.tsv", "cmp_wilcoxon.tsv", "cmp_oof_scores.tsv",
-        "cmp_intervals.tsv", "cmp_paired_bootstrap.tsv",
+        "cmp_intervals.tsv", "cmp_paired_bootstrap.tsv", "cmp_calibration.tsv",
     }
     with open(paths["fold_scores"], newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
@@ -194,3 +196,32 @@ def test_errors(data):
         compare_models(_models(), X, y, response_method="predict")
     with pytest.raises(ValueError, match="pos_label"):
         compare_models(_models(), X, y, pos_label=7)
+    with pytest.raises(ValueError, match="group-aware splitter"):
+        compare_models(_models(), X, y, cv=3, groups=np.zeros(len(y)))
+
+
+def test_similarity_folds_keep_copies_together(data):
+    X, y = data
+    X = np.concatenate([X, [reverse_complement(s) for s in X[:20]]])
+    y = np.concatenate([y, y[:20]])
+    res = compare_models({"gc": make_pipeline(GCContent(), LogisticRegression())}, X, y,
+                         cv=SimilarityGroupKFold(3, shuffle=True, random_state=0))
+    n = len(X) - 20
+    np.testing.assert_array_equal(res.fold[:20], res.fold[n:])  # each copy in its original's fold
+    assert res.random_state == 0
+    # chromosomes as groups: every group in one fold
+    groups = np.concatenate([np.arange(n), np.arange(20)]) % 7  # a copy on its original's chromosome
+    res = compare_models({"gc": make_pipeline(GCContent(), LogisticRegression())}, X, y,
+                         cv=SimilarityGroupKFold(3), groups=groups)
+    assert all(len(set(res.fold[groups == g])) == 1 for g in range(7))
+
+
+def test_calibration_table(result, data, tmp_path):
+    rows = result.calibration_table()
+    assert [r["model"] for r in rows] == result.probability_models() == ["kmer", "gc"]
+    truth = result.y_true == result.pos_label
+    assert rows[1]["Brier"] == pytest.approx(np.mean((result.oof_scores["gc"] - truth) ** 2))
+    assert 0 <= rows[1]["ECE"] <= 1
+    X, y = data
+    res = compare_models({"svm": KmerSVM(k=3, probability=False)}, X, y, cv=3)
+    assert res.calibration_table() == [] and "calibration" not in res.write(tmp_path)

@@ -65,8 +65,8 @@ def test_comparison_report_tables():
     assert "<h2>Mean &#177; standard deviation over 3 folds</h2>" in text and text.isascii()
     mean = np.mean(result.fold_scores["logreg"]["AUC"])
     assert f"{mean:.3f} &#177; " in text
-    # header + rows of the summary, intervals, paired differences, folds and Wilcoxon tables
-    rows = (1 + 2) + (1 + 2 * 4) + (1 + 4) + (1 + 6) + (1 + 6)
+    # header + rows of the summary, intervals, paired differences, calibration, folds and Wilcoxon tables
+    rows = (1 + 2) + (1 + 2 * 4) + (1 + 4) + (1 + 2) + (1 + 6) + (1 + 6)
     assert "Pairwise Wilcoxon" in text and text.count("<tr>") == rows
     single = comparison_report(compare_models({"logreg": LogisticRegression()}, X, y, cv=3)).to_html()
     assert "Wilcoxon" not in single
@@ -77,5 +77,7 @@ def test_compare_html(tmp_path, capsys):
     assert main(["compare", "--synthetic", "--n-samples", "60", "--models", "gc,kmer", "--folds", "2",
                  "--threads", "1", "-o", str(tmp_path / "out"), "--html", str(report)]) == 0
     text = report.read_text()
-    assert len(_PNG.findall(text)) == 2 and "Comparison of 2 models, 2-fold cross-validation" in text
+    # curves, fold scores and the reliability diagram
+    assert len(_PNG.findall(text)) == 3 and "Comparison of 2 models, 2-fold cross-validation" in text
+    assert "Reliability diagram" in text
     assert "wrote" in capsys.readouterr().err

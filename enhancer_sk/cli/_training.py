@@ -23,10 +23,13 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import re
 
 import numpy as np
+from sklearn.base import clone
 
 from .._validation import did_you_mean
+from ..evaluation.calibration import CALIBRATION_METHODS
 from ..presets import MODEL_NAMES, NETWORKS, PRESETS, RECIPES
 from ._options import parse_label
 
@@ -215,6 +218,99 @@ def add_cv_arguments(parser: argparse.ArgumentParser) -> None:
     cv.add_argument("--positive-label", metavar="LABEL", default=None,
                     help="the positive class for Sn, Sp and the curves (default: the larger label, e.g. 1 "
                     "of 0/1)")
+    cv.add_argument("--split", choices=SPLITS, default="stratified",
+                    help="stratified: shuffled stratified folds (default); similarity: near-duplicate clusters "
+                    "(exact, reverse-complement and near copies at --identity) stay inside one fold, so no "
+                    "test sequence has a copy in its training folds (SimilarityGroupKFold)")
+    cv.add_argument("--identity", type=float, default=0.9, metavar="FRACTION",
+                    help="--split similarity: identity over the shorter sequence at which two sequences are "
+                    "near duplicates (default 0.9)")
+    cv.add_argument("--chromosome-groups", action="store_true",
+                    help="--split similarity: also keep each chromosome inside one fold, read from record ids "
+                    "of the form chr:start-end (as bedtools getfasta writes them)")
+    cal = parser.add_argument_group("calibration")
+    cal.add_argument("--calibrate", choices=CALIBRATION_METHODS, default=None,
+                     help="also cross-validate each model wrapped in a calibrator fitted on out-of-fold "
+                     "scores of the training folds (sigmoid = Platt scaling, isotonic = isotonic regression; "
+                     "named e.g. 'kmer+sigmoid'), and report ECE and Brier score before and after; costs "
+                     "--calibration-folds extra fits per fold")
+    cal.add_argument("--calibration-folds", type=int, default=5, metavar="K",
+                     help="inner folds of the calibrator's out-of-fold scores (default 5)")
+
+
+#: ``--split`` choices of ``cv`` and ``compare``.
+SPLITS = ("stratified", "similarity")
+
+_COORDINATE_ID = re.compile(r"^(?P<chrom>[^:\s]+):(?P<start>\d+)-(?P<end>\d+)(\([+-]\))?$")
+
+
+def chromosomes_from_ids(ids) -> np.ndarray:
+    """The chromosome of each record id of the form ``chr:start-end`` (optionally ``(+)`` / ``(-)``).
+
+    Raises
+    ------
+    ValueError
+        Naming the first id without coordinates.
+    """
+    if ids is None:
+        raise ValueError("--chromosome-groups needs FASTA input whose record ids are chr:start-end")
+    out = []
+    for rid in ids:
+        match = _COORDINATE_ID.match(str(rid))
+        if match is None:
+            raise ValueError(f"--chromosome-groups: record {rid!r} has no coordinates of the form chr:start-end")
+        out.append(match["chrom"])
+    return np.asarray(out, dtype=object)
+
+
+def cv_splitter(args: argparse.Namespace, ids) -> tuple[object, np.ndarray | None, str]:
+    """The folds of ``--folds`` / ``--split`` / ``--identity`` / ``--chromosome-groups``.
+
+    Returns
+    -------
+    cv : int or SimilarityGroupKFold
+        What :func:`~enhancer_sk.evaluation.comparison.compare_models` takes.
+    groups : ndarray or None
+        Chromosome of each sequence (``--chromosome-groups``).
+    text : str
+        The folds in words, for the log and the report.
+    """
+    if args.split == "stratified":
+        if args.chromosome_groups:
+            raise ValueError("--chromosome-groups needs --split similarity")
+        return args.folds, None, f"{args.folds}-fold stratified cross-validation"
+    if not 0.5 <= args.identity <= 1:
+        raise ValueError(f"--identity must lie in [0.5, 1], got {args.identity}")
+    from ..evaluation.leakage import SimilarityGroupKFold
+
+    groups = chromosomes_from_ids(ids) if args.chromosome_groups else None
+    cv = SimilarityGroupKFold(args.folds, identity=args.identity, shuffle=True, random_state=args.seed,
+                              threads=getattr(args, "threads", None))
+    text = (f"{args.folds}-fold cross-validation with near-duplicate clusters (identity >= {args.identity:g})"
+            + (" and chromosomes" if groups is not None else "") + " kept inside one fold")
+    return cv, groups, text
+
+
+def with_calibrated(models: dict, args: argparse.Namespace) -> dict:
+    """``models`` and, with ``--calibrate``, each one wrapped by :func:`~enhancer_sk.evaluation.calibration.calibrate`.
+
+    The calibrated copy of an SVM is built with ``probability=False``: the
+    calibrator is fitted on its decision values, so its own internal Platt
+    folds would be wasted work.
+    """
+    if args.calibrate is None:
+        return models
+    if args.calibration_folds < 2:
+        raise ValueError(f"--calibration-folds must be at least 2, got {args.calibration_folds}")
+    from ..evaluation.calibration import calibrate
+
+    out = dict(models)
+    for name, model in models.items():
+        inner = clone(model)
+        if "probability" in inner.get_params(deep=False):
+            inner.set_params(probability=False)
+        out[f"{name}+{args.calibrate}"] = calibrate(inner, args.calibrate, cv=args.calibration_folds)
+    return out
 
 
 def read_cv_data(args: argparse.Namespace):

@@ -15,9 +15,15 @@ output folder (each file atomically):
   95% bootstrap intervals; ``paired_bootstrap.tsv``: each pair's differences with paired
   intervals and whether they are resolvable (:meth:`ModelComparison.bootstrap
   <enhancer_sk.evaluation.comparison.ModelComparison.bootstrap>`);
+* ``calibration.tsv``: ECE and Brier score of the models that give probabilities (with
+  ``--calibrate``, each model beside its calibrated copy ``<name>+<method>``);
 * ``fold_scores.png``: boxplots of the fold scores;
 * ``roc_pr.png``: ROC and precision-recall curves of all models;
 * ``--html`` (optional, any path): a self-contained report of the tables and figures.
+
+``--split similarity`` keeps near-duplicate clusters (and, with
+``--chromosome-groups``, chromosomes) inside one fold
+(:class:`~enhancer_sk.evaluation.leakage.SimilarityGroupKFold`).
 
 The mean ± std table is also printed on stdout; progress goes to stderr, and
 the last line on stderr is the result, without file paths::
@@ -45,7 +51,9 @@ from ._training import (
     add_param_argument,
     add_preset_argument,
     apply_params,
+    cv_splitter,
     read_cv_data,
+    with_calibrated,
 )
 
 __all__ = ["DEFAULT_MODELS", "add_parser", "run"]
@@ -106,17 +114,18 @@ def run(args: argparse.Namespace) -> int:
     ids, X, y, description, pos_label = read_cv_data(args)
     length = int(np.median([len(s) for s in X]))
     threads = resolve_threads(args.threads)
-    log(f"{description}, median length {length} bp; {args.folds}-fold cross-validation, seed {args.seed}, "
-        f"{threads} thread(s)")
+    cv, groups, folds_text = cv_splitter(args, ids)
+    log(f"{description}, median length {length} bp; {folds_text}, seed {args.seed}, {threads} thread(s)")
     models = {name: build_model(name, preset=args.preset, seed=args.seed, threads=threads, length=length)
               for name in names}
     apply_params(models, args.param)
     for name, model in models.items():
         set_runtime(model, threads=threads, verbose=0 if args.quiet else 1)  # networks: epoch log, progress
         log(f"model {name}: {RECIPES[name].title}")
+    models = with_calibrated(models, args)
     with logged_warnings(log), limit_threads(threads), \
             contextlib.redirect_stdout(sys.stderr):  # skorch prints epochs on stdout
-        result = compare_models(models, X, y, cv=args.folds, random_state=args.seed, pos_label=pos_label,
+        result = compare_models(models, X, y, cv=cv, groups=groups, random_state=args.seed, pos_label=pos_label,
                                 ids=ids, verbose=1, log=log)
     paths = result.write(args.output_dir, prefix=args.prefix)
     paths.update(plot_comparison(result, args.output_dir, prefix=args.prefix))
@@ -125,7 +134,9 @@ def run(args: argparse.Namespace) -> int:
 
         paths["html"] = comparison_report(
             result, title=f"Comparison of {len(names)} models, {args.folds}-fold cross-validation",
-            description=f"Data: {description}. Same stratified folds for every model, seed {args.seed}.",
+            description=f"Data: {description}. {folds_text}, the same folds for every model, seed {args.seed}."
+            + (f" A name '+{args.calibrate}' is the model calibrated by {args.calibrate} regression on out-of-fold "
+               f"scores of {args.calibration_folds} inner folds." if args.calibrate else ""),
             figures={"ROC and precision-recall curves of the pooled out-of-fold scores": paths["roc_pr_png"],
                      "Scores of each fold": paths["fold_scores_png"]},
         ).write(args.html)

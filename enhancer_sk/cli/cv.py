@@ -7,6 +7,13 @@ cross-validated one layer at a time with ``--layer 1`` (enhancer vs
 non-enhancer, all sequences) or ``--layer 2`` (strong vs weak, enhancers
 only).
 
+``--split similarity`` keeps near-duplicate clusters (and, with
+``--chromosome-groups``, chromosomes) inside one fold
+(:class:`~enhancer_sk.evaluation.leakage.SimilarityGroupKFold`);
+``--calibrate sigmoid|isotonic`` cross-validates the model's calibrated copy
+beside it (:func:`~enhancer_sk.evaluation.calibration.calibrate`) and reports
+ECE and Brier score of both.
+
 Outputs, each optional and written atomically after the last fold:
 
 * ``--fold-scores``: Sn, Sp, Acc, MCC, AUC, AUPRC, fit and score time of every fold (TSV);
@@ -47,9 +54,11 @@ from ._training import (
     add_cv_arguments,
     add_data_arguments,
     add_model_arguments,
+    cv_splitter,
     describe_estimator,
     model_from_args,
     read_cv_data,
+    with_calibrated,
 )
 
 __all__ = ["add_parser", "run"]
@@ -82,6 +91,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..evaluation.comparison import compare_models
+    from ..evaluation.metrics import format_table
     from ..evaluation.plots import plot_roc_pr, save_figure
     from ..evaluation.report import comparison_report
     from ..io.tables import write_tsv
@@ -96,20 +106,24 @@ def run(args: argparse.Namespace) -> int:
     threads = resolve_threads(args.threads)
     model = model_from_args(args, length=length)
     set_runtime(model, threads=threads, verbose=0 if args.quiet else 1)  # networks: epoch log, progress
+    cv, groups, folds_text = cv_splitter(args, ids)
+    models = with_calibrated({args.model: model}, args)
     log(f"data: {description}; median length {length} bp")
     log(f"model: {describe_estimator(model)}")
-    log(f"{args.folds}-fold stratified cross-validation, seed {args.seed}, {threads} thread(s)")
+    log(f"{folds_text}, seed {args.seed}, {threads} thread(s)")
     with logged_warnings(log), limit_threads(threads), \
             contextlib.redirect_stdout(sys.stderr):  # skorch prints epochs on stdout
-        result = compare_models({args.model: model}, X, y, cv=args.folds, random_state=args.seed,
+        result = compare_models(models, X, y, cv=cv, groups=groups, random_state=args.seed,
                                 pos_label=pos_label, ids=ids, verbose=1, log=log)
     title = f"{args.folds}-fold cross-validation of {args.model}"
     curves = None
     if args.plot or args.html:
         curves = plot_roc_pr(result.y_true, result.oof_scores, pos_label=result.pos_label,
                              suptitle=f"Out-of-fold scores pooled over {args.folds} folds")
-    paragraph = (f"Data: {description}. Model: {describe_estimator(model)}. Stratified folds, seed {args.seed}; "
-                 f"positive class {show_label(result.pos_label)}.")
+    paragraph = (f"Data: {description}. Model: {describe_estimator(model)}. {folds_text}, seed {args.seed}; "
+                 f"positive class {show_label(result.pos_label)}."
+                 + (f" '{args.model}+{args.calibrate}' is the model calibrated by {args.calibrate} regression on "
+                    f"out-of-fold scores of {args.calibration_folds} inner folds." if args.calibrate else ""))
     written = write_all_or_none([
         (args.fold_scores, lambda path: write_tsv(path, result.fold_table())),
         (args.summary, lambda path: write_tsv(path, result.summary_table())),
@@ -124,6 +138,10 @@ def run(args: argparse.Namespace) -> int:
     print(result.to_text([*result.metrics, "fit_time"]))
     print("\n95% bootstrap intervals of the pooled out-of-fold scores")
     print(result.interval_text())
+    calibration = result.calibration_table()
+    if calibration:
+        print("\nCalibration of the pooled out-of-fold probabilities (ECE: 10 equal-width bins)")
+        print(format_table({r["model"]: r for r in calibration}, ["model", "ECE", "Brier"], digits=4))
     for path in written:
         log(f"wrote {path}")
     log(f"{args.folds}-fold cross-validation of {args.model} on {len(y)} sequences: "

@@ -251,6 +251,35 @@ class ModelComparison:
                 confidence=confidence, n_resamples=n_resamples, random_state=random_state)
         return self._bootstrap_cache[key]
 
+    def calibration_table(self, *, n_bins: int = 10) -> list[dict]:
+        """ECE and Brier score of the pooled out-of-fold probabilities of each model that gives probabilities.
+
+        Models scored by ``decision_function`` have no probabilities and no row.
+        See :func:`~enhancer_sk.evaluation.calibration.calibration_report`.
+
+        Parameters
+        ----------
+        n_bins : int, default=10
+            Equal-width bins of the expected calibration error.
+
+        Returns
+        -------
+        list of dict
+            ``model``, ``ECE``, ``Brier``, ``n``.
+        """
+        from .calibration import calibration_report
+
+        rows = []
+        for name in self.probability_models():
+            rep = calibration_report(self.y_true, self.oof_scores[name], n_bins=n_bins,
+                                     pos_label=self.pos_label)["before"]
+            rows.append({"model": name, "ECE": rep["ece"], "Brier": rep["brier"], "n": len(self.y_true)})
+        return rows
+
+    def probability_models(self) -> list[str]:
+        """The models whose out-of-fold scores are probabilities (``predict_proba``)."""
+        return [name for name in self.models if self.oof_method[name] == "predict_proba"]
+
     def interval_text(self, digits: int = 3) -> str:
         """The 95% bootstrap intervals as aligned text: ``score [low, high]`` per model and metric."""
         intervals, _ = self.bootstrap()
@@ -276,22 +305,23 @@ class ModelComparison:
         return format_table(self.summary(), ["model", *columns], digits=digits)
 
     def write(self, directory: str | os.PathLike, prefix: str = "") -> dict[str, Path]:
-        """Write the six tables as TSV files into ``directory`` (created if needed).
+        """Write the tables as TSV files into ``directory`` (created if needed).
 
         Files: ``{prefix}fold_scores.tsv``, ``{prefix}summary.tsv``,
         ``{prefix}wilcoxon.tsv``, ``{prefix}oof_scores.tsv``,
         ``{prefix}intervals.tsv`` and ``{prefix}paired_bootstrap.tsv``
-        (:meth:`bootstrap`).
+        (:meth:`bootstrap`), and ``{prefix}calibration.tsv``
+        (:meth:`calibration_table`) when a model gives probabilities.
 
         Returns
         -------
         dict
             ``{"fold_scores": path, "summary": path, "wilcoxon": path, "oof_scores": path,
-            "intervals": path, "differences": path}``.
+            "intervals": path, "differences": path[, "calibration": path]}``.
         """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        return {
+        paths = {
             "fold_scores": write_tsv(directory / f"{prefix}fold_scores.tsv", self.fold_table()),
             "summary": write_tsv(directory / f"{prefix}summary.tsv", self.summary_table()),
             "wilcoxon": write_tsv(directory / f"{prefix}wilcoxon.tsv", self.wilcoxon_table()),
@@ -299,6 +329,9 @@ class ModelComparison:
             "intervals": write_tsv(directory / f"{prefix}intervals.tsv", self.bootstrap()[0]),
             "differences": write_tsv(directory / f"{prefix}paired_bootstrap.tsv", self.bootstrap()[1]),
         }
+        if self.probability_models():
+            paths["calibration"] = write_tsv(directory / f"{prefix}calibration.tsv", self.calibration_table())
+        return paths
 
 
 def _std(values: np.ndarray) -> float:
@@ -355,6 +388,7 @@ def compare_models(
     pos_label=None,
     response_method: str = "auto",
     ids: Sequence[str] | None = None,
+    groups=None,
     verbose: int = 0,
     log: Callable[[str], None] | None = None,
 ) -> ModelComparison:
@@ -371,7 +405,10 @@ def compare_models(
         Binary labels.
     cv : int, CV splitter or iterable of (train, test), default=10
         An int gives ``StratifiedKFold(cv, shuffle=True, random_state=random_state)``.
-        The splits are materialised once and reused for every model.
+        A splitter gets ``split(X, y, groups)``, so a
+        :class:`~enhancer_sk.evaluation.leakage.SimilarityGroupKFold` sees the
+        sequences and keeps near-duplicate clusters (and ``groups``) inside one
+        fold.  The splits are materialised once and reused for every model.
     scoring : mapping of str -> scorer, default=None
         Scorers for ``cross_validate``; None: :data:`enhancer_sk.evaluation.metrics.SCORING`
         (Sn, Sp, Acc, MCC, AUC, AUPRC), with Sn, Sp and AUPRC taken for
@@ -390,6 +427,9 @@ def compare_models(
     ids : sequence of str, default=None
         Record ids for the out-of-fold table (default: the FASTA ids when ``X``
         is a path, else ``seq_<i>``).
+    groups : array-like of shape (n_samples,), default=None
+        Group labels (e.g. chromosomes) passed to the splitter's ``split``;
+        only for a given splitter (``cv`` not an int).
     verbose : int, default=0
         > 0: one progress line per model on stderr.
     log : callable, default=None
@@ -436,11 +476,16 @@ def compare_models(
     scoring = _paper_scoring(pos_label, classes) if scoring is None else dict(scoring)
 
     if isinstance(cv, (int, np.integer)):
+        if groups is not None:
+            raise ValueError("groups need a group-aware splitter as cv (e.g. SimilarityGroupKFold), not an int")
         splitter = StratifiedKFold(int(cv), shuffle=True, random_state=random_state)
+        splits = list(splitter.split(np.zeros((len(y), 1)), y))
     else:
         splitter = check_cv(cv, y, classifier=True)
         random_state = getattr(splitter, "random_state", None)
-    splits = list(splitter.split(np.zeros((len(y), 1)), y))
+        if groups is not None and len(groups) != len(y):
+            raise ValueError(f"{len(groups)} groups for {len(y)} labels")
+        splits = list(splitter.split(X, y, groups))
     fold = np.full(len(y), -1, dtype=np.int64)
     for i, (_, test) in enumerate(splits):
         fold[test] = i

@@ -135,7 +135,7 @@ class HtmlReport:
 
 
 def comparison_report(result, *, title: str = "Cross-validation", description: str | None = None,
-                      figures: Mapping[str, object] | None = None) -> HtmlReport:
+                      figures: Mapping[str, object] | None = None, reliability: bool = True) -> HtmlReport:
     """The report of a cross-validation: mean ± std, per-fold scores, tests and figures.
 
     Parameters
@@ -147,6 +147,9 @@ def comparison_report(result, *, title: str = "Cross-validation", description: s
         A paragraph under the title (data, models, folds).
     figures : mapping of caption -> PNG path, PNG bytes or matplotlib Figure, optional
         Figures to embed, in order.
+    reliability : bool, default=True
+        Add the reliability diagram of the models that give probabilities
+        (:func:`~enhancer_sk.evaluation.plots.reliability_diagram`) after ``figures``.
 
     Returns
     -------
@@ -177,6 +180,15 @@ def comparison_report(result, *, title: str = "Cross-validation", description: s
                        "difference": f"{r['difference']:+.3f}",
                        "95% interval": f"{r['low']:+.3f} to {r['high']:+.3f}",
                        "resolvable": "yes" if r["resolvable"] else "no"} for r in differences])
+    calibration = result.calibration_table()
+    if calibration:
+        report.heading("Calibration of the pooled out-of-fold probabilities")
+        report.paragraph("Expected calibration error (ECE, 10 equal-width bins: the mean gap between predicted "
+                         "probability and observed frequency, weighted by the sequences per bin) and Brier score "
+                         "(mean squared error of the probabilities); lower is better for both.  A model with "
+                         "a calibrated variant (e.g. 'kmer+sigmoid') shows before and after.")
+        report.table([{"model": r["model"], "ECE": f"{r['ECE']:.3f}", "Brier": f"{r['Brier']:.4f}"}
+                      for r in calibration])
     report.heading("Scores of each fold").table(result.fold_table())
     if len(result.models) > 1:
         report.heading("Pairwise Wilcoxon signed-rank tests on the paired folds")
@@ -184,8 +196,15 @@ def comparison_report(result, *, title: str = "Cross-validation", description: s
                          f"{2 / 2 ** result.n_splits:.3g} (column p_min); folds share training data, so "
                          "p-values are optimistic.")
         report.table(result.wilcoxon_table())
+    figures = dict(figures or {})
+    if calibration and reliability:
+        from .plots import reliability_diagram
+
+        figures["Reliability diagram of the pooled out-of-fold probabilities"] = reliability_diagram(
+            result.y_true, {name: result.oof_scores[name] for name in result.probability_models()},
+            pos_label=result.pos_label)
     if figures:
         report.heading("Figures")
-    for caption, path in (figures or {}).items():  # last: long base64 lines
+    for caption, path in figures.items():  # last: long base64 lines
         report.figure(path, caption)
     return report
