@@ -17,7 +17,7 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	# the CPU wheel first: an unpinned torch would pull a multi-GB CUDA build
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e ".[test,motifs,dist]"
+	$(BIN)/python -m pip install -q -e ".[test,motifs,explain,dist]"
 	touch $@
 
 install: $(BIN)/.installed
