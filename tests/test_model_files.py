@@ -674,3 +674,74 @@ def test_deepenhancer_files_are_model_files(fitted, tmp_path):
     assert type(load(tmp_path / "m.safetensors", kind=DeepEnhancerCNN)) is DeepEnhancerCNN
     with pytest.raises(ModelFileError, match="holds a KmerSVM, not a DeepEnhancerCNN"):
         load(tmp_path / "k.eskm", kind=DeepEnhancerCNN)
+
+
+# ----------------------------------------------------------------------------- model cards
+
+
+_CARD = {
+    "name": "tiny-kmer",
+    "title": "a 3-mer SVM on synthetic data",
+    "trained_on": {"data": "synthetic", "n_sequences": 120, "classes": ["non-enhancer", "enhancer"],
+                   "species": "none", "length_min": 200, "length_max": 200, "gc_low": 0.3, "gc_high": 0.6,
+                   "max_n_fraction": 0.0},
+    "recipe": "KmerSVM(k=3)\nseed 0",
+    "scores": [{"benchmark": "held out", "metric": "AUC", "value": 0.9, "low": 0.85, "high": 0.95}],
+    "baseline": [{"benchmark": "held out", "metric": "AUC", "value": 0.6, "low": None, "high": None}],
+    "intended_use": "tests",
+    "citation": "none",
+}
+
+
+def test_model_card_round_trip(fitted, tmp_path):
+    model, X, _ = fitted("kmersvm_rbf")
+    card = {**_CARD, "trained_on": {**_CARD["trained_on"], "n_sequences": np.int64(120)},
+            "scores": tuple(_CARD["scores"])}
+    save(model, tmp_path / "c.eskm", card=card)
+    info = describe(tmp_path / "c.eskm")
+    assert info["card"] == _CARD  # NumPy scalars and tuples stored as plain JSON
+    assert json.loads(json.dumps(info["card"])) == _CARD
+    loaded = load(tmp_path / "c.eskm")
+    assert_same_outputs(model, loaded, X)
+    save(model, tmp_path / "plain.eskm")
+    assert describe(tmp_path / "plain.eskm")["card"] is None
+
+
+@pytest.mark.parametrize("card, match", [
+    ({"title": lambda: 0}, "only JSON data"),
+    ({"recipe": {1, 2}}, "only JSON data"),
+    ({"title": "x" * 1_000_000}, "at most 4000 characters"),
+    ({"title": "bell\x07"}, "printable"),
+    ({"scores": [{"benchmark": "b", "metric": "AUC", "value": "high"}]}, "expected a number"),
+    ({"trained_on": {"length_min": float("nan")}}, "finite"),
+    ({"trained_on": {"shell": "rm -rf /"}}, "unknown fields"),
+    ({"run": "import os"}, "unknown card fields"),
+    ({"recipe": {"__ref__": "os.system"}}, "not starting with '__'"),
+    ({"scores": [[[[[[1]]]]]]}, "nested more than"),
+    ("a card", "must be a JSON object"),
+])
+def test_invalid_model_cards_are_refused_when_saving(card, match, kmer_file, tmp_path):
+    model = load(kmer_file)
+    with pytest.raises(ModelFileError, match=match):
+        save(model, tmp_path / "bad.eskm", card=card)
+    assert not (tmp_path / "bad.eskm").exists()
+
+
+@pytest.mark.parametrize("card, match", [
+    ({"title": "x" * 1_000_000}, "at most 4000 characters"),
+    ({"recipe": {"__construct__": "os.system", "kwargs": {}}}, "not starting with '__'"),
+    ({"intended_use": ["ok"] * 300}, "more than 200 items"),
+    ({"trained_on": {"n_sequences": "many"}}, "expected a number"),
+    ([1, 2], "must be a JSON object"),
+    ({"citation": "x" * 3000, "recipe": "y" * 3000, "intended_use": "z" * 3000, "title": "t" * 3000,
+      "name": "n" * 3000, "trained_on": {"data": "d" * 3000, "species": "s" * 3000, "classes": ["c" * 3000] * 20}},
+     "more than 65536"),
+])
+def test_forged_model_cards_are_refused_when_reading(card, match, kmer_file, tmp_path, marker):
+    doc, arrays = _bundle_parts(kmer_file)
+    doc["card"] = card
+    _write_bundle(tmp_path / "forged.eskm", doc, arrays)
+    with pytest.raises(ModelFileError, match=match):
+        load(tmp_path / "forged.eskm")
+    with pytest.raises(ModelFileError, match=match):
+        describe(tmp_path / "forged.eskm")

@@ -18,7 +18,8 @@ from ..exceptions import ModelFileError, SequenceInputError
 __all__ = ["build_parser", "main"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = ("train", "predict", "cv", "scan", "variants", "compare", "audit", "motifs", "export", "demo")
+COMMANDS = ("train", "predict", "cv", "scan", "variants", "compare", "audit", "motifs", "export",
+            "models", "describe", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,9 +4,11 @@ The same option means the same thing in every subcommand:
 
 * ``--threads N`` (default ``$GALAXY_SLOTS``, else the CPUs available), ``--seed N``
   and ``--quiet`` (no per-epoch lines or progress bars);
-* ``-m / --model-file PATH``: a model file written by ``enhancer-sk train`` or,
-  except in ``motifs``, an LS-GKM model file (``gkmtrain``'s ``.model.txt``, plain
-  or gzip; read as a GkmSVM without probabilities); ``--model NAME`` names a
+* ``-m / --model-file PATH``: a model file written by ``enhancer-sk train``, the
+  name of a published model (``enhancer-sk models``; converted once and cached in
+  the data home) or, except in ``motifs``, an LS-GKM model file (``gkmtrain``'s
+  ``.model.txt``, plain or gzip; read as a GkmSVM without probabilities)
+  (:func:`model_file_path`, :func:`load_model_argument`); ``--model NAME`` names a
   recipe of :mod:`enhancer_sk.presets` instead, in ``train``, ``cv`` and ``compare``;
 * ``--positive-label LABEL``: the class counted as positive in the scores.
 
@@ -26,6 +28,8 @@ from collections.abc import Callable, Iterator
 
 __all__ = [
     "add_model_file_argument",
+    "load_model_argument",
+    "model_file_path",
     "command_parser",
     "add_runtime_arguments",
     "fitted_estimators",
@@ -56,9 +60,89 @@ def add_runtime_arguments(parser: argparse.ArgumentParser, *, seed: bool = False
 
 def add_model_file_argument(parser: argparse.ArgumentParser, *, required: bool = True, lsgkm: bool = True) -> None:
     """Register ``-m / --model-file``; ``lsgkm``: the subcommand also reads LS-GKM model files."""
-    also = " or an LS-GKM model file (gkmtrain's .model.txt, plain or gzip)" if lsgkm else ""
-    parser.add_argument("-m", "--model-file", required=required, metavar="PATH",
-                        help=f"model file written by 'enhancer-sk train'{also}")
+    also = ", or an LS-GKM model file (gkmtrain's .model.txt, plain or gzip)" if lsgkm else ""
+    parser.add_argument("-m", "--model-file", required=required, metavar="PATH|NAME",
+                        help=f"model file written by 'enhancer-sk train', the name of a published model "
+                        f"('enhancer-sk models'){also}")
+
+
+def model_file_path(value: str, log: Callable[[str], None] | None = None) -> str:
+    """The model file a ``-m / --model-file`` value stands for: an existing file, or a published model's name.
+
+    A registry name (:func:`enhancer_sk.model_files.registry.list_models`) is
+    resolved to its cached model file in the data home (``$ENHANCER_SK_DATA``,
+    else ``~/enhancer_sk_data``), converted (and its source files downloaded
+    and checked) on first use.
+
+    Parameters
+    ----------
+    value : str
+        The option's value.
+    log : callable, optional
+        The command's log: one line when a published model is used.
+
+    Returns
+    -------
+    str
+        A path to read with :func:`~enhancer_sk.model_files.load`.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``value`` is neither an existing path nor a registry name (the message
+        lists the registry's names), or a published model's source file is
+        missing and cannot be downloaded.
+    ValueError
+        A published model's source file fails its checksum or its download fails.
+    """
+    import os
+
+    from ..model_files.registry import REGISTRY, cached_path, fetch_pretrained
+
+    if os.path.exists(value) or value not in REGISTRY:
+        if not os.path.exists(value):
+            raise FileNotFoundError(f"no model file {value!r} and no published model of that name; published "
+                                    f"models: {', '.join(REGISTRY)} (see 'enhancer-sk models')")
+        return value
+    if log is not None and not cached_path(value).is_file():
+        log(f"published model {value}: converting it once into {cached_path(value)}")
+    try:
+        path = fetch_pretrained(value)
+    except FileNotFoundError:
+        raise
+    except OSError as err:  # a checksum failure, a failed download: one line, not a traceback
+        raise ValueError(f"published model {value}: {err}") from err
+    if log is not None:
+        log(f"published model {value}: {path}")
+    return str(path)
+
+
+def load_model_argument(value: str, *, kind: type | None = None,
+                        log: Callable[[str], None] | None = None) -> tuple[object, dict, str]:
+    """Load the model a ``-m / --model-file`` value names: a model file, an LS-GKM file or a published model.
+
+    Parameters
+    ----------
+    value : str
+        The option's value (see :func:`model_file_path`).
+    kind : class, optional
+        The estimator class the file must hold (as :func:`~enhancer_sk.model_files.load`).
+    log : callable, optional
+        The command's log.
+
+    Returns
+    -------
+    model : estimator
+    info : dict
+        :func:`~enhancer_sk.model_files.describe` of the file (with its ``"card"``).
+    path : str
+        The model file read.
+    """
+    from ..model_files import describe, load
+
+    path = model_file_path(value, log)
+    info = describe(path)
+    return load(path, kind=kind), info, path
 
 
 def logger(command: str) -> Callable[[str], None]:

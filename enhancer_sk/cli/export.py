@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ._options import add_model_file_argument, command_parser, logger
+from ._options import add_model_file_argument, command_parser, logger, model_file_path
 
 __all__ = ["add_parser", "run"]
 
@@ -56,11 +56,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.lsgkm and not args.deltasvm:
         raise ValueError("nothing to export: give --lsgkm OUT and/or --deltasvm OUT")
     check_output_paths(args.lsgkm, args.deltasvm)
-    info = describe(args.model_file)
+    model_path = model_file_path(args.model_file, log)
+    info = describe(model_path)
     if info["class"] != "GkmSVM":
         raise ValueError(f"{args.model_file!r} holds a {info['class']}: only GkmSVM models (gkm-SVM, "
                          "'--model gkm') can be exported to LS-GKM or deltaSVM")
-    model = load(args.model_file, kind=GkmSVM)
+    model = load(model_path, kind=GkmSVM)
     log(f"model {args.model_file}: GkmSVM l={model.l} k={model.k} d={model.d} kernel={model.kernel}, "
         f"{len(model.support_sequences_)} support vectors, classes {model.classes_.tolist()}")
 

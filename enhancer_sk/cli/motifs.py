@@ -32,6 +32,7 @@ from ._options import (
     command_parser,
     logged_warnings,
     logger,
+    model_file_path,
     set_runtime,
 )
 from ._training import (
@@ -101,12 +102,13 @@ def _model(args: argparse.Namespace):
         if data:
             raise ValueError(f"give --model-file or training data ({', '.join(data)}), not both")
         _log(f"reading model {args.model_file}")
-        info = describe(args.model_file)
+        model_path = model_file_path(args.model_file, _log)
+        info = describe(model_path)
         if info["class"] == "GkmSVM":  # e.g. an LS-GKM model file: no kernels, but l-mer weights
             kind = "an LS-GKM model file (a gkm-SVM)" if "lsgkm_header" in info else "a GkmSVM"
             raise ValueError(f"{args.model_file!r} is {kind}: motifs reads the first-layer kernels of a DeepEnhancer "
                              "CNN; for a gkm-SVM's l-mer weights use 'enhancer-sk export --deltasvm'")
-        model = load(args.model_file, kind=DeepEnhancerCNN)  # motifs reads a DeepEnhancer CNN's kernels
+        model = load(model_path, kind=DeepEnhancerCNN)  # motifs reads a DeepEnhancer CNN's kernels
         set_runtime(model, threads=threads)
         return model
     _, X, y, description = read_training_data(args)

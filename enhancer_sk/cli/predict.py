@@ -7,6 +7,14 @@ Output (TSV with a header line, floats with 6 significant digits):
 * a two-layer model: ``id``, ``p_enhancer`` (layer 1), ``p_strong`` (layer 2,
   P(strong | enhancer), given for every sequence), ``label`` (``non``,
   ``weak`` or ``strong``);
+* with ``--domain``, when the model file holds a card with its training
+  domain (``trained_on``, written by ``enhancer-sk train`` and for the
+  published models), one more column, last: ``domain``, empty for a
+  sequence like the training data, else why it is not (``length 2000 outside
+  200-200``, ``N fraction 0.30 > 0.05``, ``GC 0.78 outside 0.235-0.675``; see
+  :func:`~enhancer_sk.model_files.cards.domain_flags`).  With or without it,
+  one ``warning:`` line on stderr counts the sequences outside the domain and
+  gives the first reasons;
 * with ``--decision``, and for a binary model without probabilities (an
   LS-GKM model file, a model trained with ``probability=False``): ``id``,
   ``decision`` (the decision value, positive for ``classes_[1]``; for an
@@ -50,6 +58,7 @@ from ._options import (
     command_parser,
     fitted_estimators,
     logger,
+    model_file_path,
     set_runtime,
 )
 
@@ -61,8 +70,10 @@ HELP = "score sequences with a trained model file; TSV of id, probability, label
 #: The ``enhancer-sk predict --help`` text.
 DESCRIPTION = """
 Score every sequence of a FASTA file (plain or gzip) with a model file written by 'enhancer-sk
-train' (or an LS-GKM model file) and write a TSV: id, probability, label (two-layer models: id,
-p_enhancer, p_strong, label; --decision and models without probabilities: id, decision, label).
+train', a published model named as in 'enhancer-sk models' (or an LS-GKM model file) and write a
+TSV: id, probability, label (two-layer models: id, p_enhancer, p_strong, label; --decision and
+models without probabilities: id, decision, label); --domain adds a column domain from the
+model's card (empty, or why a sequence lies outside the training data).
 """
 
 
@@ -81,6 +92,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--average-strands", action="store_true",
                    help="average each probability over the sequence and its reverse complement (lstmatt, "
                    "deepenhancer; the k-mer models count both strands already)")
+    p.add_argument("--domain", action="store_true",
+                   help="add a last column domain: empty for a sequence like the model's training data, else why "
+                   "not (length, N fraction, GC content outside the training range recorded in the model card)")
     p.add_argument("--raw-labels", action="store_true",
                    help="write the model's raw labels (e.g. 0 / 1) instead of the class names its model file "
                    "records (e.g. non-enhancer / enhancer)")
@@ -97,6 +111,16 @@ def _average_strands(model) -> list[str]:
             est.set_params(average_strands=True)
             switched.append(type(est).__name__)
     return switched
+
+
+def _log_domain(log, ids, flags: np.ndarray, *, column: bool) -> None:
+    """One warning line: how many sequences lie outside the model's training domain, and the first reasons."""
+    out = np.flatnonzero(flags != "")
+    if len(out):
+        where = "column domain" if column else "--domain writes the reason of each"
+        first = ", ".join(f"{ids[i]}: {flags[i]}" for i in out[:3])
+        log(f"warning: {len(out)} of {len(flags)} sequences outside the training domain of the model ({where}), "
+            f"e.g. {first}{' ...' if len(out) > 3 else ''}")
 
 
 def predict_table(model, X, *, threshold: float | None = 0.5,
@@ -152,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
     from ..io.fasta import read_fasta
     from ..io.tables import write_tsv
     from ..model_files import describe, load
+    from ..model_files.cards import domain_flags
     from ..threads import limit_threads, resolve_threads
     from ._outputs import check_output_paths
 
@@ -161,7 +186,8 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.threshold <= 1:
         raise ValueError(f"--threshold must lie in [0, 1], got {args.threshold}")
     check_output_paths(args.output)
-    info = describe(args.model_file)
+    model_path = model_file_path(args.model_file, log)
+    info = describe(model_path)
     if "lsgkm_header" in info:
         log(f"model {args.model_file}: LS-GKM model file ({info['lsgkm_header'].get('kernel_type')}, "
             f"L={info['params']['l']} k={info['params']['k']} d={info['params']['d']}), read as a GkmSVM with "
@@ -172,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
     ids, X = read_fasta(args.fasta)
     lengths = np.fromiter((len(s) for s in X), dtype=np.int64, count=len(X))
     log(f"{len(X)} sequences from {args.fasta} ({lengths.min()}-{lengths.max()} bp)")
-    model = load(args.model_file)
+    model = load(model_path)
     threads = resolve_threads(args.threads)
     set_runtime(model, threads=threads, verbose=0 if args.quiet else 1)  # networks: progress of long predictions
     if args.average_strands:
@@ -191,6 +217,16 @@ def run(args: argparse.Namespace) -> int:
     if names:
         values["label"] = np.asarray([names.get(str(v.item() if hasattr(v, "item") else v), str(v))
                                       for v in values["label"]], dtype=object)
+    card = info.get("card") or {}
+    if card.get("trained_on"):
+        flags = domain_flags(card, X)
+        _log_domain(log, ids, flags, column=args.domain)
+        if args.domain:
+            values["domain"] = flags
+            columns = [*columns, "domain"]
+    elif args.domain:
+        log("--domain: the model file records no training domain (no model card with trained_on; LS-GKM files and "
+            "models saved without a card): no domain column")
     rows = [{"id": rid, **{c: values[c][i] for c in columns}} for i, rid in enumerate(ids)]
     columns = ["id", *columns]
     write_tsv(args.output, rows, columns)

@@ -23,7 +23,14 @@ import argparse
 import time
 import warnings
 
-from ._options import add_model_file_argument, add_runtime_arguments, command_parser, logger, set_runtime
+from ._options import (
+    add_model_file_argument,
+    add_runtime_arguments,
+    command_parser,
+    logger,
+    model_file_path,
+    set_runtime,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -116,13 +123,14 @@ def run(args: argparse.Namespace) -> int:
     if args.fdr is not None and args.threshold is not None:
         raise ValueError("give --threshold or --fdr, not both")
     check_output_paths(args.bedgraph, args.calls, args.pvalues)
-    info = describe(args.model_file)
+    model_path = model_file_path(args.model_file, log)
+    info = describe(model_path)
     if "lsgkm_header" in info:
         log(f"model {args.model_file}: LS-GKM model file ({info['lsgkm_header'].get('kernel_type')}), read as a "
             f"GkmSVM with classes {info['classes']}")
     else:
         log(f"model {args.model_file}: {info['class']}, classes {info['classes']}")
-    model = load(args.model_file)
+    model = load(model_path)
     decision = _use_decision(model, info["class"], args.decision, log)
     threads = 1 if args.scheduler and args.threads is None else resolve_threads(args.threads)
     set_runtime(model, threads=threads)

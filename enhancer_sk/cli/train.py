@@ -7,7 +7,12 @@ after training succeeded:
 * ``--output``: the fitted model as a model file (:func:`enhancer_sk.model_files.save`;
   no pickle), read back by ``enhancer-sk predict``; for ``--positive/--negative``
   and ``--synthetic`` it names the classes (1 ``enhancer``, 0 ``non-enhancer``),
-  which ``predict`` writes as labels;
+  which ``predict`` writes as labels; the file holds a model card
+  (:mod:`enhancer_sk.model_files.cards`): the training data's description,
+  size, classes, length range, GC percentiles (1st, 99th) and largest N
+  fraction, the model and preset, and the training-set AUC of each layer,
+  shown by ``enhancer-sk describe`` and used by ``predict`` to flag sequences
+  outside the training domain;
 * ``--log`` (optional): a text training log: data, model and its parameters,
   fit time, training-set scores (resubstitution, so optimistic), support
   vectors or epochs, and the per-epoch table of the networks;
@@ -161,6 +166,33 @@ def _format_rows(rows: list[dict], columns) -> list[str]:
     return ["\t".join(columns)] + ["\t".join(cell(r.get(c, "")) for c in columns) for r in rows]
 
 
+def _text(value, limit: int) -> str:
+    """``value`` as card text: printable, at most ``limit`` characters."""
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _card(args: argparse.Namespace, model, X, y, description: str, class_names: dict | None,
+          scores: list[dict]) -> dict:
+    """The model card of a trained model: training data and domain, recipe, training-set AUC."""
+    from ..model_files.cards import MAX_TEXT, training_summary
+
+    labels = np.unique(np.asarray(y)).tolist()
+    classes = [_text((class_names or {}).get(c, c), 100) for c in labels]
+    recipe = describe_estimator(model)
+    preset = getattr(args, "preset", None)
+    recipe += (f"; preset {preset}" if preset else "") + f"; seed {args.seed}"
+    rows = [{"benchmark": f"training set, {row['layer']} (resubstitution: optimistic)", "metric": "AUC",
+             "value": float(row["AUC"]), "low": None, "high": None}
+            for row in scores if isinstance(row.get("AUC"), (int, float)) and math.isfinite(row["AUC"])]
+    return {
+        "title": _text(f"{type(model).__name__} trained by enhancer-sk train", 200),
+        "trained_on": training_summary(X, data=_text(description, MAX_TEXT), classes=classes),
+        "recipe": _text(recipe, MAX_TEXT),
+        "scores": rows,
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     from .. import __version__
     from ..io.files import atomic_write_text
@@ -208,8 +240,9 @@ def run(args: argparse.Namespace) -> int:
     text = "\n".join(summary)
     if history:
         text += "\n\nper-epoch history\n" + "\n".join(_format_rows(history, HISTORY_COLUMNS))
+    card = _card(args, model, X, y, description, class_names, scores)
     written = write_all_or_none([
-        (args.output, lambda path: save(model, path, class_names=class_names)),
+        (args.output, lambda path: save(model, path, class_names=class_names, card=card)),
         (args.history, lambda path: write_tsv(path, history, HISTORY_COLUMNS)),
         (args.log, lambda path: atomic_write_text(path, text + "\n")),
     ])

@@ -17,7 +17,14 @@ import argparse
 import collections
 import time
 
-from ._options import add_model_file_argument, add_runtime_arguments, command_parser, logger, set_runtime
+from ._options import (
+    add_model_file_argument,
+    add_runtime_arguments,
+    command_parser,
+    logger,
+    model_file_path,
+    set_runtime,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -65,9 +72,10 @@ def run(args: argparse.Namespace) -> int:
     log = logger("variants")
 
     check_output_paths(args.output, args.vcf_output)
-    info = describe(args.model_file)
+    model_path = model_file_path(args.model_file, log)
+    info = describe(model_path)
     log(f"model {args.model_file}: {info['class']}, classes {info['classes']}")
-    model = load(args.model_file)
+    model = load(model_path)
     if args.method == "deltasvm" and info["class"] != "GkmSVM":
         raise ValueError(f"--method deltasvm needs a gkm-SVM (GkmSVM or an LS-GKM model file); the model in "
                          f"{args.model_file!r} is a {info['class']}: use --method window")

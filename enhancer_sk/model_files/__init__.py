@@ -22,6 +22,8 @@ name is read; Galaxy datatype ``binary``):
        "versions": {"python": ..., "numpy": ..., "scikit-learn": ..., "torch": ..., ...},
        "class": "DeepEnhancerCNN",                    # a key of ALLOWED_CLASSES
        "classes": ["background", "enhancer"],         # or null (unfitted / no classes)
+       "class_names": {"0": ..., "1": ...},           # optional (save(class_names=...))
+       "card": {"trained_on": {...}, "scores": [...], ...},  # optional model card (save(card=...); .cards)
        "fitted": true,
        "estimator": {"__estimator__": "DeepEnhancerCNN",
                      "params": {...},                  # get_params(deep=False), typed JSON
@@ -135,7 +137,10 @@ objects), ``_numpy`` (typed JSON of NumPy and SciPy values), ``_sklearn``
 classes and history; torch tensors), ``_audit`` (file structure, description,
 format versions, unsafe parameters, version warnings), ``_persist`` (the
 encoder and decoder dispatching to the others; :func:`save`, :func:`load`,
-:func:`describe`), ``lsgkm`` (LS-GKM's text model files).
+:func:`describe`), ``lsgkm`` (LS-GKM's text model files), ``cards`` (model cards:
+their checks, the training domain and :func:`domain_flags`), ``registry``
+(published models by name: :func:`list_models`, :func:`load_pretrained`,
+:func:`fetch_pretrained`).
 
 Examples
 --------
@@ -147,9 +152,19 @@ Examples
 >>> load("kmer.eskm").predict(X)  # doctest: +SKIP
 """
 
+from .._lazy import attach
 from ._audit import FORMAT_NAME, FORMAT_VERSION, METADATA_KEY, SUFFIX, ModelVersionWarning
 from ._persist import describe, load, save
 from ._trusted_types import ALLOWED_CLASSES, ALLOWED_CONSTRUCTED, ALLOWED_REFERENCES
+
+#: Public names imported on first use (the registry of published models, model cards).
+_LAZY = {
+    "list_models": ".registry",
+    "load_pretrained": ".registry",
+    "fetch_pretrained": ".registry",
+    "domain_flags": ".cards",
+}
+__getattr__, _lazy_dir, _lazy_all = attach(__name__, _LAZY)
 
 __all__ = [
     "ALLOWED_CLASSES",
@@ -163,4 +178,9 @@ __all__ = [
     "describe",
     "load",
     "save",
+    *_lazy_all,
 ]
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

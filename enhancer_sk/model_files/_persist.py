@@ -49,6 +49,7 @@ from ._trusted_types import (
     _name_of,
     _resolve,
 )
+from .cards import check_card
 
 __all__ = ["describe", "load", "save"]
 
@@ -317,7 +318,14 @@ def _document_class_names(path: str, doc: dict) -> dict[str, str] | None:
     return _check_class_names(names, classes if isinstance(classes, list) else None, f"{path!r}")
 
 
-def save(model, path: str | os.PathLike, *, class_names: Mapping | None = None) -> None:
+def _document_card(path: str, doc: dict) -> dict | None:
+    """The checked model card of a model file's document (None when absent)."""
+    card = doc.get("card")
+    return None if card is None else check_card(card, f"{path!r}: card")
+
+
+def save(model, path: str | os.PathLike, *, class_names: Mapping | None = None,
+         card: Mapping | None = None) -> None:
     """Write ``model`` to one model file (safetensors arrays + JSON), atomically.
 
     Parameters
@@ -334,13 +342,17 @@ def save(model, path: str | os.PathLike, *, class_names: Mapping | None = None) 
         one per class of the fitted model; stored as the document's
         ``"class_names"`` (keys as strings) and returned by :func:`describe`.
         ``enhancer-sk predict`` writes them as labels.
+    card : mapping, optional
+        A model card (training data and domain, recipe, scores, citation; see
+        :mod:`enhancer_sk.model_files.cards`), stored as the document's
+        ``"card"`` and returned by :func:`describe`.
 
     Raises
     ------
     ModelFileError
         When the model (or a parameter, named in the message) cannot be
-        stored safely, or ``class_names`` does not name each class once;
-        no file is written then.
+        stored safely, ``class_names`` does not name each class once, or
+        ``card`` is not a valid card; no file is written then.
     """
     from safetensors.numpy import save_file
 
@@ -348,6 +360,7 @@ def save(model, path: str | os.PathLike, *, class_names: Mapping | None = None) 
     if isinstance(class_names, Mapping):
         class_names = dict(class_names)
     names = None if class_names is None else _check_class_names(class_names, classes, "class_names")
+    card = None if card is None else check_card(card, "card")
     encoder = _Encoder()
     node = encoder.estimator(model, "model")
     _check_saved_params(model, "model")
@@ -365,6 +378,8 @@ def save(model, path: str | os.PathLike, *, class_names: Mapping | None = None) 
     }
     if names is not None:
         doc["class_names"] = names
+    if card is not None:
+        doc["card"] = card
     try:
         text = json.dumps(doc, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError) as err:
@@ -430,6 +445,7 @@ def load(path: str | os.PathLike, *, kind: type | None = None):
         return lsgkm.gkmsvm_from_lsgkm(lsgkm.read_lsgkm(path))
     path, _, doc, _ = _read(path)
     _document_class_names(path, doc)
+    _document_card(path, doc)
     if kind is not None and doc["class"] != kind.__name__:
         raise ModelFileError(f"{path!r} holds a {doc['class']}, not a {kind.__name__}")
     try:
@@ -466,7 +482,8 @@ def describe(path: str | os.PathLike) -> dict:
         ``"class"`` (allow-list name), ``"format_version"``, ``"package_version"``
         (the enhancer_sk that wrote the file), ``"versions"`` (library versions
         at saving), ``"classes"`` (list or None), ``"class_names"`` (``{str(label):
-        name}`` given to :func:`save`, or None), ``"fitted"``, ``"params"``
+        name}`` given to :func:`save`, or None), ``"card"`` (the model card
+        given to :func:`save`, checked, or None), ``"fitted"``, ``"params"``
         (JSON-able: tuples and sets as lists, nested estimators as
         ``{"class", "params"}``, classes and functions by name, arrays as
         ``"array(dtype, shape)"``), ``"n_tensors"`` and ``"size_bytes"``.  An
@@ -491,6 +508,7 @@ def describe(path: str | os.PathLike) -> dict:
         "versions": doc.get("versions", {}),
         "classes": doc.get("classes"),
         "class_names": _document_class_names(path, doc),
+        "card": _document_card(path, doc),
         "fitted": bool(doc.get("fitted", False)),
         "params": {k: _display(v, header) for k, v in params.items() if not k.startswith("_")},
         "n_tensors": len(header),
@@ -509,6 +527,7 @@ def _describe_lsgkm(path) -> dict:
         "versions": {},
         "classes": sorted(int(c) for c in model.labels),
         "class_names": None,
+        "card": None,
         "fitted": True,
         "params": {"l": model.L, "k": model.k, "d": model.d, "kernel": kernel, "canonical_kmers": not model.norc,
                    "probability": model.prob is not None},

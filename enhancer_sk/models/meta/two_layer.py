@@ -129,6 +129,42 @@ class TwoLayerEnhancerClassifier(ClassifierMixin, BaseEstimator):
         if missing:
             raise SingleClassError(f"two-layer training needs all three classes (non, weak, strong); missing {missing}")
 
+    # -- construction from fitted layers -----------------------------------------------------
+    @classmethod
+    def from_fitted(cls, layer1, layer2, *, classes=("non", "weak", "strong")) -> TwoLayerEnhancerClassifier:
+        """A fitted two-layer model from two binary classifiers fitted elsewhere (e.g. published weights).
+
+        Parameters
+        ----------
+        layer1 : fitted estimator
+            Enhancer (1) vs non-enhancer (0); ``classes_`` must hold 0 and 1.
+        layer2 : fitted estimator
+            Strong (1) vs weak (0) enhancer; ``classes_`` must hold 0 and 1.
+        classes : tuple of 3 labels, default ("non", "weak", "strong")
+            ``non_label``, ``weak_label`` and ``strong_label``.
+
+        Returns
+        -------
+        TwoLayerEnhancerClassifier
+            Fitted: ``layer1_`` and ``layer2_`` are the given estimators
+            themselves (not copies); the parameters ``layer1`` and ``layer2``
+            are unfitted clones of them (what :meth:`fit` would refit).
+        """
+        for name, est in (("layer1", layer1), ("layer2", layer2)):
+            check_is_fitted(est)
+            if sorted(np.asarray(est.classes_).tolist()) != [0, 1]:
+                raise ValueError(f"{name} must be a binary classifier fitted on 0/1 targets, got classes_ "
+                                 f"{np.asarray(est.classes_).tolist()}")
+        non, weak, strong = classes
+        if len({non, weak, strong}) != 3:
+            raise ValueError(f"the three classes must differ, got {tuple(classes)}")
+        model = cls(clone(layer1), clone(layer2), non_label=non, weak_label=weak, strong_label=strong)
+        model.layer1_, model.layer2_ = layer1, layer2
+        model.classes_ = np.unique(np.asarray([non, weak, strong]))
+        if hasattr(layer1, "n_features_in_"):
+            model.n_features_in_ = layer1.n_features_in_
+        return model
+
     # -- fit / predict --------------------------------------------------------------------
     def fit(self, X, y):
         """Fit layer 1 on all sequences and layer 2 on the enhancers.
