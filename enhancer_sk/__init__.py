@@ -11,11 +11,11 @@ Architecture section):
   the two-layer classifier (``meta``);
 * :mod:`enhancer_sk.presets`: the named model recipes of the command line, the
   demo, the benchmarks and Galaxy;
-* :mod:`enhancer_sk.model_files`: the safe model file format;
+* :mod:`enhancer_sk.model_files`: the safe model file format, model cards, the registry of published models;
 * :mod:`enhancer_sk.evaluation`: metrics, model comparison, bootstrap intervals, leakage checks and
   splitters, conformal p-values, plots, reports;
 * :mod:`enhancer_sk.genomics`: genome scans, variant effects, Dask;
-* :mod:`enhancer_sk.interpret`: motifs;
+* :mod:`enhancer_sk.interpret`: per-base attributions, motif discovery, kernel motifs, logos and tracks;
 * :mod:`enhancer_sk.cli`: the ``enhancer-sk`` command.
 
 The names below are imported on first use, so ``import enhancer_sk`` stays
@@ -49,8 +49,12 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "ConformalClassifier": ".evaluation.conformal",
     "save": ".model_files",
     "load": ".model_files",
+    "list_models": ".model_files.registry",
+    "load_pretrained": ".model_files.registry",
     "scan": ".genomics.scanning",
     "score_variants": ".genomics.variants",
     "extract_motifs": ".interpret.motifs",
+    "attribute": ".interpret.attribution",
+    "discover_motifs": ".interpret.discovery",
 })
 __all__ = ["__version__", *__all__]
