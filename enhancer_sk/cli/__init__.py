@@ -18,7 +18,7 @@ from ..exceptions import ModelFileError, SequenceInputError
 __all__ = ["build_parser", "main"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = ("train", "predict", "cv", "scan", "variants", "compare", "audit", "motifs", "export",
+COMMANDS = ("train", "predict", "cv", "scan", "variants", "compare", "audit", "motifs", "explain", "export",
             "models", "describe", "demo")
 
 
