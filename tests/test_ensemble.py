@@ -143,3 +143,15 @@ def test_fasta_path_is_read_once_and_scores_as_the_array(tmp_path, monkeypatch):
     assert reads == [path, path]  # once in fit, once in predict_proba: not once per member
     from_array = SeedEnsembleClassifier(sgd(), 3, random_state=0, verbose=0).fit(X, y)
     np.testing.assert_array_equal(proba, from_array.predict_proba(X))
+
+
+def test_members_fine_tuned_from_a_fitted_network_keep_its_seed():
+    """The source of ``init_from`` is data, not a member: its random_state is not reseeded."""
+    from enhancer_sk.models.nn.deepenhancer import DeepEnhancerCNN
+
+    X, y = make_synthetic_enhancers(60, 100, random_state=0)
+    source = DeepEnhancerCNN(architecture="4conv", window=100, max_epochs=1, verbose=0, random_state=5).fit(X, y)
+    net = DeepEnhancerCNN(architecture="4conv", window=100, max_epochs=1, verbose=0, random_state=0, init_from=source)
+    ensemble = SeedEnsembleClassifier(net, n_estimators=2, verbose=0).fit(X, y)
+    assert [m.random_state for m in ensemble.estimators_] == [0, 1]
+    assert all(m.init_from.random_state == 5 for m in ensemble.estimators_)

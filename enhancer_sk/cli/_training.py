@@ -16,6 +16,18 @@ Model
     :class:`~enhancer_sk.models.meta.ensemble.SeedEnsembleClassifier` of ``N`` seeds.
     ``--two-layer`` (train only) wraps the model, or ``--layer1-model`` /
     ``--layer2-model``, in :class:`~enhancer_sk.models.meta.two_layer.TwoLayerEnhancerClassifier`.
+
+Fine-tuning (train only)
+    ``--init-from FILE|NAME`` starts the network of ``--model deepenhancer`` or
+    ``--model lstmatt`` from the weights of a fitted model of the same kind: a
+    model file or a published model's name (``enhancer-sk models``); of a
+    two-layer model, ``--init-from-layer`` picks the layer (default 1, enhancer
+    vs non-enhancer: the binary task).  The new network takes the shape of the
+    model it starts from (DeepEnhancer: architecture, window and
+    ``module__*`` sizes; Enhancer-LSTMAtt: ``module__*`` sizes, the input
+    length included), so options that would change it are errors.
+    ``--freeze-conv`` (deepenhancer) keeps the convolutions fixed and trains
+    the dense layers only (:func:`init_from_args`).
 """
 
 from __future__ import annotations
@@ -38,6 +50,7 @@ __all__ = [
     "THREE_CLASS_LABELS",
     "add_cv_arguments",
     "add_data_arguments",
+    "add_init_from_arguments",
     "add_model_arguments",
     "add_param_argument",
     "add_preset_argument",
@@ -47,6 +60,7 @@ __all__ = [
     "class_names_of",
     "describe_estimator",
     "given_data_sources",
+    "init_from_args",
     "model_from_args",
     "layer_task",
     "read_binary_task",
@@ -646,6 +660,15 @@ def apply_params(models: dict[str, object], texts: list[str], *, by_prefix: bool
             _set_param(model, name, value, text)
 
 
+def _short_repr(value) -> str:
+    """A parameter value for :func:`describe_estimator`; an ``init_from`` model or state_dict in a few words."""
+    if hasattr(value, "get_params"):
+        return f"<fitted {type(value).__name__}>"
+    if isinstance(value, dict) and value and all(hasattr(v, "shape") for v in value.values()):
+        return f"<state_dict of {len(value)} tensors>"
+    return repr(value)
+
+
 def describe_estimator(model) -> str:
     """One line naming an estimator and its non-default parameters (nested layers included)."""
     from ..models.meta.ensemble import SeedEnsembleClassifier
@@ -664,7 +687,156 @@ def describe_estimator(model) -> str:
         return " ".join(repr(model).split())
     defaults = type(model)().get_params(deep=False)
     changed = [
-        f"{k}={v!r}" for k, v in model.get_params(deep=False).items()
+        f"{k}={_short_repr(v)}"
+        for k, v in model.get_params(deep=False).items()
         if not k.startswith("_") and k != "module" and repr(v) != repr(defaults.get(k, object()))
     ]
     return f"{type(model).__name__}({', '.join(changed)})"
+
+
+# ----------------------------------------------------------------------------- fine-tuning
+
+#: Models ``--init-from`` applies to, and the estimator-level parameters (besides ``module__*``) that fix the
+#: network's shape.
+_INIT_FROM_SHAPE: dict[str, tuple[str, ...]] = {"deepenhancer": ("architecture", "window"), "lstmatt": ()}
+
+
+def add_init_from_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register ``--init-from``, ``--init-from-layer`` and ``--freeze-conv`` (``enhancer-sk train``)."""
+    g = parser.add_argument_group("fine-tuning (deepenhancer, lstmatt)")
+    g.add_argument("--init-from", metavar="FILE|NAME", default=None,
+                   help="start the network from the weights of a fitted model of the same kind (--model "
+                   "deepenhancer: a DeepEnhancer model file; --model lstmatt: an Enhancer-LSTMAtt model file or "
+                   "a published model's name, e.g. enhancer-lstmatt-ienhancer2l) instead of random weights; the "
+                   "network takes that model's shape (architecture, window, sizes, input length); consider a "
+                   "lower --lr")
+    g.add_argument("--init-from-layer", type=int, choices=(1, 2), default=None, metavar="N",
+                   help="with a two-layer --init-from model: start from its layer N (1: enhancer vs "
+                   "non-enhancer, the binary task; 2: strong vs weak enhancer) (default 1)")
+    g.add_argument("--freeze-conv", action="store_true",
+                   help="deepenhancer with --init-from: keep the convolutions (and their batch-norm statistics) "
+                   "fixed, train the dense layers only")
+
+
+def _explicit_param_options(args: argparse.Namespace, model_name: str) -> dict[str, str]:
+    """Estimator parameters the command line set explicitly: {parameter: option as the user wrote it}."""
+    given = {}
+    for dest, value in _explicit_options(args).items():
+        option, targets = _MODEL_OPTIONS[dest]
+        if model_name in targets:
+            given[targets[model_name]] = f"{option} {value}"
+    for text in getattr(args, "param", None) or []:
+        name, _ = parse_param(text)
+        given[name] = f"--param {text}"
+    return given
+
+
+def _init_from_source(value: str, layer: int | None, log) -> tuple[object, str]:
+    """The fitted estimator ``--init-from`` names (one layer of a two-layer model) and its name for the card."""
+    import os
+
+    from ..model_files import load
+    from ..model_files.registry import REGISTRY
+    from ..models.meta.two_layer import TwoLayerEnhancerClassifier
+    from ._options import model_file_path
+
+    path = model_file_path(value, log)
+    source = load(path)
+    label = value if value in REGISTRY and not os.path.exists(value) else os.path.basename(value)
+    if isinstance(source, TwoLayerEnhancerClassifier):
+        layer = layer or 1
+        source = source.layer1_ if layer == 1 else source.layer2_
+        label += f" layer {layer} ({'enhancer vs non-enhancer' if layer == 1 else 'strong vs weak'})"
+    elif layer is not None:
+        raise ValueError(f"--init-from-layer applies to a two-layer --init-from model; {label} holds a "
+                         f"{type(source).__name__}")
+    return source, label
+
+
+def _module_defaults(model) -> dict[str, object]:
+    """Default values of the module's constructor arguments, as ``module__*`` parameters."""
+    module = model.module if inspect.isclass(model.module) else type(model.module)
+    return {f"module__{name}": p.default for name, p in inspect.signature(module).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
+def init_from_args(model, args: argparse.Namespace, log=None) -> str | None:
+    """Apply ``--init-from``, ``--init-from-layer`` and ``--freeze-conv`` to a model built by :func:`model_from_args`.
+
+    The network (the template of a seed ensemble) starts from the weights of
+    the named model (its ``init_from`` parameter, set to a copy of the source's
+    ``state_dict``, which the model file then keeps) and takes its shape; with
+    ``--freeze-conv`` its convolutions stay fixed (``freeze_conv``).
+
+    Parameters
+    ----------
+    model : estimator
+        Not fitted; changed in place.
+    args : argparse.Namespace
+        Parsed options (:func:`add_model_arguments`, :func:`add_init_from_arguments`).
+    log : callable, optional
+        The command's log (a line when a published model is converted or used).
+
+    Returns
+    -------
+    str or None
+        For the log and the model card's recipe, e.g. ``"fine-tuned from pre.eskm, convolutions frozen"``;
+        None without ``--init-from``.
+
+    Raises
+    ------
+    ValueError
+        ``--freeze-conv`` or ``--init-from-layer`` without ``--init-from``,
+        ``--freeze-conv`` for another model than deepenhancer, ``--init-from``
+        for another model than deepenhancer / lstmatt or with
+        ``--two-layer``, a source model of another kind, or an option that
+        would give the network another shape than the source's.
+    FileNotFoundError
+        ``--init-from`` is neither a file nor a published model's name.
+    """
+    value = getattr(args, "init_from", None)
+    freeze = bool(getattr(args, "freeze_conv", False))
+    layer = getattr(args, "init_from_layer", None)
+    if value is None:
+        if freeze:
+            raise ValueError("--freeze-conv needs --init-from (the pre-trained DeepEnhancer model whose "
+                             "convolutions stay fixed)")
+        if layer is not None:
+            raise ValueError("--init-from-layer needs --init-from")
+        return None
+    if getattr(args, "two_layer", False):
+        raise ValueError("--init-from does not apply with --two-layer (it fine-tunes one binary network)")
+    if args.model not in _INIT_FROM_SHAPE:
+        raise ValueError(f"--init-from does not apply to model {args.model} (it applies to "
+                         f"{', '.join(_INIT_FROM_SHAPE)})")
+    if freeze and args.model != "deepenhancer":
+        raise ValueError(f"--freeze-conv does not apply to model {args.model} (it applies to deepenhancer: "
+                         "the convolutions of DeepEnhancer)")
+    net = getattr(model, "estimator", model)  # the template of a seed ensemble
+    source, label = _init_from_source(value, layer, log)
+    if not isinstance(source, type(net)):
+        wanted = type(net).__name__
+        raise ValueError(f"the model file {label} holds a {type(source).__name__}; --init-from needs "
+                         f"{'an' if wanted[0] in 'AEIOU' else 'a'} {wanted} for --model {args.model}")
+    if not getattr(source, "initialized_", False):
+        raise ValueError(f"the {type(source).__name__} of {label} is not fitted")
+    source_params = source.get_params(deep=False)
+    module_defaults = _module_defaults(source)
+    shape = {name: source_params[name] for name in _INIT_FROM_SHAPE[args.model]}
+    net_params = net.get_params(deep=False)
+    for name in {k for k in (*source_params, *net_params) if k.startswith("module__")}:
+        shape[name] = source_params.get(name, module_defaults.get(name))  # a size the source left at its default
+    given = _explicit_param_options(args, args.model)
+    for name, value_of_source in shape.items():
+        if name in given and repr(net_params.get(name)) != repr(value_of_source):
+            raise ValueError(f"{given[name]} differs from the --init-from model's {name}={value_of_source!r}: "
+                             f"a fine-tuned network has the shape of the model it starts from (leave the option "
+                             f"out)")
+    # the weights, not the estimator: the model file keeps the tensors only, and a seed ensemble sets the seed
+    # of every member without reaching into a fitted source model
+    weights = {k: v.detach().clone() for k, v in source.module_.state_dict().items()}
+    params = {**shape, "init_from": weights}
+    if args.model == "deepenhancer":
+        params["freeze_conv"] = freeze
+    net.set_params(**params)
+    return f"fine-tuned from {label}" + (", convolutions frozen" if freeze else "")

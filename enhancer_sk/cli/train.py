@@ -20,6 +20,15 @@ after training succeeded:
   ``epoch``, ``train_loss``, ``valid_loss``, ``valid_acc``, ``lr``, ``dur``;
   only the header for models without epochs).
 
+Fine-tuning: ``--init-from FILE|NAME`` starts a DeepEnhancer or Enhancer-LSTMAtt
+network from the weights of a fitted model of the same kind (a model file, or
+a published model's name such as ``enhancer-lstmatt-ienhancer2l``, whose layer
+``--init-from-layer`` picks, default 1, enhancer vs non-enhancer), with that
+model's shape; ``--freeze-conv`` keeps DeepEnhancer's convolutions fixed;
+``--lr`` sets the learning rate of the fine-tuning.  The model card's recipe
+then says so (``fine-tuned from pre.eskm, convolutions frozen``); see
+:func:`enhancer_sk.cli._training.init_from_args`.
+
 The summary also goes to stderr, with one line per epoch for the networks
 unless ``--quiet``; a network that learned nothing (best validation epoch the
 first, one class predicted for every training sequence) adds a ``warning:``
@@ -53,11 +62,13 @@ from ._options import (
 from ._outputs import check_output_paths, write_all_or_none
 from ._training import (
     add_data_arguments,
+    add_init_from_arguments,
     add_model_arguments,
     check_labels,
     class_counts,
     class_names_of,
     describe_estimator,
+    init_from_args,
     model_from_args,
     read_training_data,
 )
@@ -82,6 +93,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = command_parser(subparsers, "train", HELP, DESCRIPTION)
     add_data_arguments(p)
     add_model_arguments(p, two_layer=True)
+    add_init_from_arguments(p)
     out = p.add_argument_group("output")
     out.add_argument("-o", "--output", required=True, metavar="PATH", help="model file to write")
     out.add_argument("--log", metavar="TXT", help="training log (text) to write")
@@ -173,8 +185,9 @@ def _text(value, limit: int) -> str:
 
 
 def _card(args: argparse.Namespace, model, X, y, description: str, class_names: dict | None,
-          scores: list[dict]) -> dict:
-    """The model card of a trained model: training data and domain, recipe, training-set AUC."""
+          scores: list[dict], finetuned: str | None = None) -> dict:
+    """The model card of a trained model: training data and domain, recipe (``finetuned``: where the weights
+    started), training-set AUC."""
     from ..model_files.cards import MAX_TEXT, training_summary
 
     labels = np.unique(np.asarray(y)).tolist()
@@ -182,6 +195,8 @@ def _card(args: argparse.Namespace, model, X, y, description: str, class_names: 
     recipe = describe_estimator(model)
     preset = getattr(args, "preset", None)
     recipe += (f"; preset {preset}" if preset else "") + f"; seed {args.seed}"
+    if finetuned:  # first, so that the card's length limit never cuts it
+        recipe = f"{finetuned}; {recipe}"
     rows = [{"benchmark": f"training set, {row['layer']} (resubstitution: optimistic)", "metric": "AUC",
              "value": float(row["AUC"]), "low": None, "high": None}
             for row in scores if isinstance(row.get("AUC"), (int, float)) and math.isfinite(row["AUC"])]
@@ -209,12 +224,15 @@ def run(args: argparse.Namespace) -> int:
     length = int(np.median([len(s) for s in X]))
     threads = resolve_threads(args.threads)
     model = model_from_args(args, length=length)
+    finetuned = init_from_args(model, args, log)
     summary = [
         f"enhancer-sk {__version__} train",
         f"data: {description}; median length {length} bp",
         f"model: {describe_estimator(model)}",
+        *([f"fine-tuning: {finetuned}"] if finetuned else []),
         f"seed {args.seed}, {threads} thread(s)",
     ]
+    n_head = len(summary)
     for line in summary[1:]:
         log(line)
     set_runtime(model, threads=threads, verbose=0 if args.quiet else 1)
@@ -234,13 +252,13 @@ def run(args: argparse.Namespace) -> int:
     summary.extend(facts)
     summary.append("training-set scores (the training data themselves: optimistic)")
     summary.extend(_format_rows(scores, ["layer", "n", "Sn", "Sp", "Acc", "MCC", "AUC", "AUPRC"]))
-    for line in summary[4:]:
+    for line in summary[n_head:]:
         if line not in warned:  # logged when the fit ended
             log(line)
     text = "\n".join(summary)
     if history:
         text += "\n\nper-epoch history\n" + "\n".join(_format_rows(history, HISTORY_COLUMNS))
-    card = _card(args, model, X, y, description, class_names, scores)
+    card = _card(args, model, X, y, description, class_names, scores, finetuned)
     written = write_all_or_none([
         (args.output, lambda path: save(model, path, class_names=class_names, card=card)),
         (args.history, lambda path: write_tsv(path, history, HISTORY_COLUMNS)),

@@ -28,9 +28,14 @@ _MAX_SEED = 2**31 - 1
 
 
 def _seed_params(estimator) -> list[str]:
-    """Names of the ``random_state`` parameters of ``estimator`` (nested ones included)."""
+    """Names of the ``random_state`` parameters of ``estimator`` (nested ones included).
+
+    Parameters inside an ``init_from`` model (the fitted network whose weights
+    a member starts from) are the source's, not the member's: left alone.
+    """
     names = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
-    return sorted(k for k in names if k == "random_state" or k.endswith("__random_state"))
+    return sorted(k for k in names if (k == "random_state" or k.endswith("__random_state"))
+                  and not (k.startswith("init_from__") or "__init_from__" in k))
 
 
 def mean_probability(probas) -> np.ndarray:

@@ -14,7 +14,11 @@
 * an epoch log that shows every epoch the history records, the last one
   included when a callback (early stopping) ends the training;
 * a :class:`~enhancer_sk.exceptions.NotLearningWarning` after a fit that
-  learned nothing (see :meth:`SequenceNetClassifier.check_learning`).
+  learned nothing (see :meth:`SequenceNetClassifier.check_learning`);
+* transfer learning for the subclasses that have an ``init_from`` parameter:
+  the new network starts from the weights of a fitted model of the same class
+  (or of a model file holding one), and a fitted ``init_from`` stays fitted
+  in a clone.
 
 Model-specific sizes live in the ``module__*`` parameters, so
 ``GridSearchCV`` can tune them.
@@ -23,7 +27,9 @@ Model-specific sizes live in the ``module__*`` parameters, so
 from __future__ import annotations
 
 import numbers
+import os
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import torch
@@ -38,7 +44,7 @@ from ...sequence.codes import SequenceCodes, as_sequences, is_sequence_path
 from ...threads import limit_threads
 from .callbacks import BatchProgress, EpochLog
 
-__all__ = ["SequenceNetClassifier", "encoded_accuracy", "torch_seed"]
+__all__ = ["SequenceNetClassifier", "encoded_accuracy", "pretrained_state", "torch_seed"]
 
 
 def encoded_accuracy(net, X, y) -> float:
@@ -59,6 +65,44 @@ def torch_seed(random_state) -> int | None:
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(0, 2**31 - 1))
     raise ValueError(f"random_state must be None, an int or a numpy RandomState, got {random_state!r}")
+
+
+def pretrained_state(source, kind: type) -> Mapping[str, torch.Tensor]:
+    """The network weights an ``init_from`` value stands for.
+
+    Parameters
+    ----------
+    source : estimator, str, path or mapping
+        A fitted ``kind`` estimator, a model file (:func:`enhancer_sk.save`)
+        holding one, or a ``state_dict``.
+    kind : class
+        The estimator class the source must be.
+
+    Returns
+    -------
+    mapping of str -> torch.Tensor
+        A ``state_dict`` (copied when it comes from a fitted estimator).
+
+    Raises
+    ------
+    ValueError
+        ``source`` is an unfitted estimator or of another type.
+    ModelFileError
+        The model file is unreadable or holds another kind of model.
+    """
+    if isinstance(source, kind):
+        if not getattr(source, "initialized_", False):
+            raise ValueError("init_from model is not fitted")
+        return {k: v.detach().clone() for k, v in source.module_.state_dict().items()}
+    if isinstance(source, (str, os.PathLike)):
+        from ...model_files import load
+
+        return load(source, kind=kind).module_.state_dict()
+    if isinstance(source, Mapping):
+        return source
+    raise ValueError(
+        f"init_from must be a fitted {kind.__name__}, a model file path or a state_dict, got {type(source).__name__}"
+    )
 
 
 class SequenceNetClassifier(NeuralNetBinaryClassifier):
@@ -113,6 +157,8 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
 
     #: training sequences :meth:`check_learning` predicts at most
     learning_check_size = 2000
+    #: what must match between this network and ``init_from`` (subclasses with ``init_from``)
+    init_from_must_match = "module__* sizes"
 
     _parameter_constraints: dict = {
         "lr": [Interval(numbers.Real, 0.0, None, closed="neither")],
@@ -156,6 +202,35 @@ class SequenceNetClassifier(NeuralNetBinaryClassifier):
             ("batch_progress", BatchProgress()),  # before print_log: the bar is cleared before the epoch line
             ("print_log", EpochLog()),
         ]
+
+    # -- transfer learning (subclasses with an ``init_from`` parameter) ------------------------
+    def initialize_module(self):
+        """Build the network; copy the pre-trained weights of ``init_from`` (when the class has it) into it."""
+        super().initialize_module()
+        source = getattr(self, "init_from", None)
+        if source is not None:
+            state = pretrained_state(source, type(self))
+            try:
+                self.module_.load_state_dict(state)
+            except RuntimeError as err:
+                raise ValueError(
+                    f"init_from holds weights of a different network ({self.init_from_must_match} must match "
+                    f"this model's): {str(err).splitlines()[0]}"
+                ) from None
+        return self
+
+    def __sklearn_clone__(self):
+        init_from = getattr(self, "init_from", None)
+        if init_from is None:
+            return super().__sklearn_clone__()
+        # a fitted init_from model must stay fitted in the clone (sklearn would clone it unfitted)
+        self.init_from = None
+        try:
+            new = super().__sklearn_clone__()
+        finally:
+            self.init_from = init_from
+        new.init_from = init_from
+        return new
 
     # -- hooks ------------------------------------------------------------------------------
     def encode(self, X) -> np.ndarray:  # pragma: no cover - abstract

@@ -28,8 +28,6 @@ model file format, :mod:`enhancer_sk.model_files`).
 from __future__ import annotations
 
 import numbers
-import os
-from collections.abc import Mapping
 
 import numpy as np
 import torch
@@ -372,6 +370,8 @@ class DeepEnhancerCNN(WindowedTrainingMixin, SequenceNetClassifier):
     >>> clf.predict_proba(["ACGT" * 100])  # any length  # doctest: +SKIP
     """
 
+    init_from_must_match = "architecture, window and module__* sizes"
+
     _parameter_constraints: dict = {
         **SequenceNetClassifier._parameter_constraints,
         "architecture": [StrOptions(set(ARCHITECTURES))],
@@ -445,31 +445,6 @@ class DeepEnhancerCNN(WindowedTrainingMixin, SequenceNetClassifier):
         if prefix == "module":
             params.update(architecture=self.architecture, window=self.window, freeze_conv=self.freeze_conv)
         return params
-
-    def initialize_module(self):
-        """Build the network; copy the pre-trained weights of ``init_from`` into it."""
-        super().initialize_module()
-        if self.init_from is not None:
-            state = _pretrained_state(self.init_from)
-            try:
-                self.module_.load_state_dict(state)
-            except RuntimeError as err:
-                raise ValueError(
-                    "init_from holds weights of a different network (architecture, window and module__* "
-                    f"sizes must match this model's): {str(err).splitlines()[0]}"
-                ) from None
-        return self
-
-    def __sklearn_clone__(self):
-        # a fitted init_from model must stay fitted in the clone (sklearn would clone it unfitted)
-        init_from = self.init_from
-        self.init_from = None
-        try:
-            new = super().__sklearn_clone__()
-        finally:
-            self.init_from = init_from
-        new.init_from = init_from
-        return new
 
     # -- encoding ---------------------------------------------------------------------
     def _windows(self, X) -> SlidingWindows:
@@ -678,21 +653,3 @@ class DeepEnhancerCNN(WindowedTrainingMixin, SequenceNetClassifier):
         """Logit of the aggregated probability of ``classes_[1]``, shape (n,)."""
         return self._sequence_logits(X)
 
-
-# ----------------------------------------------------------------------------- transfer learning
-
-
-def _pretrained_state(source) -> Mapping[str, torch.Tensor]:
-    if isinstance(source, DeepEnhancerCNN):
-        if not getattr(source, "initialized_", False):
-            raise ValueError("init_from model is not fitted")
-        return {k: v.detach().clone() for k, v in source.module_.state_dict().items()}
-    if isinstance(source, (str, os.PathLike)):
-        from ...model_files import load
-
-        return load(source, kind=DeepEnhancerCNN).module_.state_dict()
-    if isinstance(source, Mapping):
-        return source
-    raise ValueError(
-        f"init_from must be a fitted DeepEnhancerCNN, a model file path or a state_dict, got {type(source).__name__}"
-    )

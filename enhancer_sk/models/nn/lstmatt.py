@@ -404,6 +404,13 @@ class EnhancerLSTMAttClassifier(WindowedTrainingMixin, SequenceNetClassifier):
         sequence per epoch, re-drawn every epoch (see
         :class:`~enhancer_sk.models.nn.windowed.SampledWindowDataset`), with the
         validation sequences scored by voting; None: every window every epoch.
+    init_from : EnhancerLSTMAttClassifier, str or None, default=None
+        Start from the weights of a fitted model (or of a model file written
+        by :func:`enhancer_sk.save`, e.g. a layer of the authors' model, see
+        :func:`enhancer_sk.model_files.load_pretrained`) instead of a random
+        initialisation, for fine-tuning; the ``module__*`` sizes, the input
+        length included, must match.  Every layer trains (there is no
+        ``freeze_conv``); combine with a lower ``lr``.
     **kwargs
         The parameters of :class:`~enhancer_sk.models.nn.base.SequenceNetClassifier`
         (``lr=1e-4``, the paper's Adam learning rate; ``max_epochs=30``;
@@ -444,6 +451,7 @@ class EnhancerLSTMAttClassifier(WindowedTrainingMixin, SequenceNetClassifier):
         "aggregate": [StrOptions({"max", "mean"})],
         "train_windows_per_sequence": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
+    init_from_must_match = "module__* sizes, the input length module__sequence_length included,"
 
     def __init__(
         self,
@@ -458,6 +466,7 @@ class EnhancerLSTMAttClassifier(WindowedTrainingMixin, SequenceNetClassifier):
         stride: int = 50,
         aggregate: str = "max",
         train_windows_per_sequence: int | None = None,
+        init_from=None,
         **kwargs,
     ):
         super().__init__(module, *args, criterion=criterion, **kwargs)
@@ -469,6 +478,7 @@ class EnhancerLSTMAttClassifier(WindowedTrainingMixin, SequenceNetClassifier):
         self.stride = stride
         self.aggregate = aggregate
         self.train_windows_per_sequence = train_windows_per_sequence
+        self.init_from = init_from
 
     # -- parameters ---------------------------------------------------------------------
     @property
@@ -495,7 +505,8 @@ class EnhancerLSTMAttClassifier(WindowedTrainingMixin, SequenceNetClassifier):
         return limit_threads(max(1, n // 2) if parallel else n)
 
     def initialize_module(self):
-        """Build the network and tell it whether to run its branches in parallel."""
+        """Build the network (from ``init_from``'s weights when given); tell it whether to run its branches in
+        parallel."""
         super().initialize_module()
         self._set_branch_mode(self._branch_parallel_now())
         return self
