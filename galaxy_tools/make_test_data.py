@@ -28,6 +28,9 @@ bad.fa
     A FASTA file whose second record (``not_dna``) holds a protein sequence.
 kmer_model.safetensors, deepenhancer_model.safetensors, two_layer_model.safetensors
     Model bundles (``enhancer-sk train``; safetensors + JSON, no pickle).
+enhancer_sk_models.loc
+    The data table of built-in models of the tool tests (``galaxy_tools/enhancer_sk/tool_data_table_conf.xml.test``):
+    ``two_layer_test``, the two-layer model above.
 kmer_predict.tsv, deepenhancer_predict.tsv, two_layer_predict.tsv
     ``enhancer-sk predict -m MODEL`` of ``query.fa`` with each bundle (DeepEnhancer
     with ``--average-strands``, the two-layer model with ``--threshold 0.3``).
@@ -40,7 +43,8 @@ genome.fa, regions.bed, variants.vcf
     A small genome for the scan and variant tools: ``chr1`` (6,000 bp) and ``chr2``
     (3,000 bp) of background with planted enhancer sequences, a soft-masked stretch
     and an assembly gap of N; BED regions on both strands, one running off the end of
-    ``chr2``; a VCF with two SNVs, an insertion, a deletion and one REF allele that
+    ``chr2`` (``regions_on_genome.bed``: three regions inside their chromosomes); a VCF with two
+    SNVs, an insertion, a deletion and one REF allele that
     does not match the genome.
 
 ``--parts`` writes only some groups (sequences, models, predictions, gkm, genome).
@@ -133,6 +137,12 @@ def write_models(out: Path) -> None:
          "-o", str(out / "deepenhancer_model.safetensors"))
     _zero_epoch_durations(out / "deepenhancer_model.safetensors")
     _run("train", *three, "--two-layer", "--model", "kmer", *common, "-o", str(out / "two_layer_model.safetensors"))
+    (out / "enhancer_sk_models.loc").write_text(  # the built-in model of the tool tests
+        "# the data table enhancer_sk_models of the tool tests (tool_data_table_conf.xml.test): value, name, path;\n"
+        "# ${__HERE__} is this folder. two_layer_model.safetensors: a two-layer model (non / weak / strong) of "
+        "make_test_data.py\n"
+        "two_layer_test\tTwo-layer test model (non / weak / strong)\t${__HERE__}/two_layer_model.safetensors\n"
+    )
     write_predictions(out)
 
 
@@ -186,6 +196,11 @@ def write_genome(out: Path) -> None:
         "chr1\t2900\t3300\tenhancer_minus\t0\t-\n"
         "chr2\t2800\t3100\toff_the_end\t0\t+\n"
     )
+    (out / "regions_on_genome.bed").write_text(  # every region inside its chromosome (explain)
+        "chr1\t900\t1300\tenhancer_plus\t0\t+\n"
+        "chr1\t2900\t3300\tenhancer_minus\t0\t-\n"
+        "chr2\t2500\t2800\tchr2_region\t0\t+\n"
+    )
     c1 = chroms["chr1"]
     wrong = {"A": "C", "C": "G", "G": "T", "T": "A"}[c1[2099].upper()]
     records = [  # (pos 1-based, id, ref, alt)
@@ -216,11 +231,11 @@ FILES = {
     "sequences": ["train_pos.fa", "train_neg.fa", "train_pos.fa.gz", "train_all.fa", "train_labels.tsv",
                   "strong.fa", "weak.fa", "non.fa", "query.fa", "bad.fa"],
     "models": [f"{m}_{kind}" for m in ("kmer", "deepenhancer", "two_layer")
-               for kind in ("model.safetensors", "predict.tsv")],
+               for kind in ("model.safetensors", "predict.tsv")] + ["enhancer_sk_models.loc"],
     "predictions": [f"{m}_predict.tsv" for m in ("kmer", "deepenhancer", "two_layer")],
     "gkm": ["gkm_model.safetensors", "gkm_lsgkm.model.txt", "gkm_lsgkm.model.txt.gz", "gkm_deltasvm.txt",
             "gkm_lsgkm_predict.tsv"],
-    "genome": ["genome.fa", "regions.bed", "variants.vcf"],
+    "genome": ["genome.fa", "regions.bed", "regions_on_genome.bed", "variants.vcf"],
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -69,14 +70,23 @@ def test_kmer_model_fasta_every_output(tmp_path, capsys):
     assert "in-silico saturation mutagenesis" in html and "data:image/png;base64," in html
 
 
-def test_gkm_regions_bigwig(tmp_path, capsys):
+@pytest.fixture()
+def genome(tmp_path) -> Path:
+    """A copy of the test genome (its FASTA index is written beside it, not into test-data)."""
+    path = tmp_path / "genome" / "genome.fa"
+    path.parent.mkdir()
+    shutil.copy(DATA / "genome.fa", path)
+    return path
+
+
+def test_gkm_regions_bigwig(tmp_path, genome, capsys):
     pyBigWig = pytest.importorskip("pyBigWig")
     bw, npz = tmp_path / "c.bw", tmp_path / "a.npz"
     assert main(["explain", "-m", str(DATA / "gkm_model.safetensors"), "--regions", str(DATA / "regions_on_genome.bed"),
-                 "--genome", str(DATA / "genome.fa"), "--threads", "1", "--quiet", "--bigwig", str(bw),
+                 "--genome", str(genome), "--threads", "1", "--quiet", "--bigwig", str(bw),
                  "--attributions", str(npz)]) == 0
     assert "explained by gkmexplain (GkmSVM)" in capsys.readouterr().err
-    ids, X = fetch_regions(DATA / "genome.fa", DATA / "regions_on_genome.bed")
+    ids, X = fetch_regions(genome, DATA / "regions_on_genome.bed")
     with np.load(npz) as data:
         importance = data["attributions"].sum(axis=1)
     track = pyBigWig.open(str(bw))
@@ -100,14 +110,14 @@ def test_two_layer_model_needs_a_layer(tmp_path, capsys):
     assert len(_read_tsv(scores)) == 20
 
 
-def test_errors_leave_no_output(tmp_path, capsys):
+def test_errors_leave_no_output(tmp_path, genome, capsys):
     outputs = ["--scores", str(tmp_path / "s.tsv"), "--html", str(tmp_path / "r.html"),
                "--attributions", str(tmp_path / "a.npz")]
     kmer = ["-m", str(DATA / "kmer_model.safetensors")]
     _fails(["explain", *kmer, "--fasta", str(DATA / "query.fa"), "--method", "gkmexplain", *outputs], capsys,
            expect="--method gkmexplain does not apply to KmerSVM; it supports ism")
     _fails(["explain", "-m", str(DATA / "gkm_model.safetensors"), "--regions", str(DATA / "regions.bed"),
-            "--genome", str(DATA / "genome.fa"), *outputs], capsys, expect="off_the_end")
+            "--genome", str(genome), *outputs], capsys, expect="off_the_end")
     (tmp_path / "empty.fa").write_text("")
     _fails(["explain", *kmer, "--fasta", str(tmp_path / "empty.fa"), *outputs], capsys, expect="empty.fa")
     with gzip.open(tmp_path / "bad.fa.gz", "wt") as fh:
@@ -117,4 +127,4 @@ def test_errors_leave_no_output(tmp_path, capsys):
            expect="--bigwig writes genome coordinates")
     _fails(["explain", *kmer, "--fasta", str(DATA / "query.fa"), "--regions", str(DATA / "regions.bed")], capsys,
            expect="give the sequences with --fasta, or genome regions")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.fa.gz", "empty.fa"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.fa.gz", "empty.fa", "genome"]
