@@ -110,6 +110,8 @@ def bench_speed(args) -> None:
     runs = [("DeepEnhancer", "deep_lift_shap", len(X)), ("GkmSVM", "ism", len(X)), ("GkmSVM", "gkmexplain", len(X)),
             ("Enhancer-LSTMAtt", "integrated_gradients", args.n_slow), ("DeepEnhancer", "ism", args.n_slow),
             ("Enhancer-LSTMAtt", "ism", args.n_slow)]
+    if args.only:
+        runs = [r for r in runs if f"{r[0]}:{r[1]}" in args.only]
     for name, method, n in runs:
         part = X[:n]
         _, seconds = _timed(lambda n=name, m=method, p=part: attribute(models[n], p, m, threads=args.threads,
@@ -226,6 +228,8 @@ def main() -> int:
     parser.add_argument("--naive", type=int, default=3, help="sequences of the naive ISM loop (default 3)")
     parser.add_argument("--n-train", type=int, default=2000, help="training sequences of recovery (default 2000)")
     parser.add_argument("--epochs", type=int, default=15, help="network epochs of recovery (default 15)")
+    parser.add_argument("--only", nargs="+", metavar="MODEL:METHOD",
+                        help="speed: only these runs, e.g. DeepEnhancer:deep_lift_shap GkmSVM:ism")
     parser.add_argument("--data-home", default=None)
     args = parser.parse_args()
     print(machine_info())
