@@ -1,10 +1,11 @@
-"""Machine description printed by every benchmark (cores, threads, load, versions, date)."""
+"""Machine description printed by every benchmark (cores, threads, load, versions, date), and a timer."""
 
 from __future__ import annotations
 
 import datetime
 import os
 import platform
+import time
 
 
 def machine_info() -> str:
@@ -22,3 +23,13 @@ def machine_info() -> str:
         f"load avg {load} | python {platform.python_version()} | numpy {np.__version__} | "
         f"torch {torch.__version__} (threads {torch.get_num_threads()}) | enhancer_sk {__version__}"
     )
+
+
+def best_time(fn, repeats: int) -> float:
+    """The shortest wall time of ``repeats`` calls of ``fn()``, in seconds."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)

@@ -8,25 +8,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import machine_info  # noqa: E402
+from _machine import best_time, machine_info  # noqa: E402
 
 from enhancer_sk.evaluation.metrics import format_table  # noqa: E402
 from enhancer_sk.sequence.encoders import KmerSpectrum, one_hot_encode, tokenize  # noqa: E402
-
-
-def best_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import machine_info  # noqa: E402
+from _machine import best_time, machine_info  # noqa: E402
 
 from enhancer_sk.datasets.synthetic import make_synthetic_enhancers  # noqa: E402
 from enhancer_sk.evaluation.metrics import format_table  # noqa: E402
@@ -50,15 +50,6 @@ def load_model(threads: int) -> tuple[GkmSVM, str]:
     X, y = make_synthetic_enhancers(2000, length=200, random_state=0)
     model = GkmSVM(**PARAMS, threads=threads).fit(X, y)
     return model, f"GkmSVM fitted on 2,000 generated sequences ({len(model.dual_coef_)} SVs)"
-
-
-def best_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:

@@ -87,6 +87,7 @@ import numpy as np
 from numba import njit, prange
 from sklearn.utils.validation import check_is_fitted
 
+from ..models.svm._gkm_kernel import smooth_position
 from ..sequence.codes import SequenceCodes, SequencesLike, sequence_codes
 from ..threads import numba_threads
 
@@ -328,34 +329,6 @@ def gkm_ism(model: GkmSVM, X: SequencesLike, *, threads: int | None = None, verb
 
 
 @njit(parallel=True, cache=True)
-def _smooth_at(F, q):
-    """One step of the mismatch dynamic programme at l-mer bit position ``q`` (2-bit letter ``q``).
-
-    ``F[m]`` holds, for every l-mer u, the coefficient mass at m mismatches over the positions
-    smoothed so far; after the step position q is smoothed too.
-    """
-    dmax = F.shape[0] - 1
-    size = F.shape[1]
-    shift = 2 * q
-    stride = np.int64(1) << shift
-    low_mask = stride - 1
-    n_groups = size >> 2
-    for m in range(dmax, 0, -1):  # descending: F[m - 1] still holds the values before this position
-        prev = F[m - 1]
-        cur = F[m]
-        for grp in prange(n_groups):
-            base = ((grp >> shift) << (shift + 2)) | (grp & low_mask)
-            v0 = prev[base]
-            v1 = prev[base + stride]
-            v2 = prev[base + 2 * stride]
-            v3 = prev[base + 3 * stride]
-            cur[base] += v1 + v2 + v3
-            cur[base + stride] += v0 + v2 + v3
-            cur[base + 2 * stride] += v0 + v1 + v3
-            cur[base + 3 * stride] += v0 + v1 + v2
-
-
-@njit(parallel=True, cache=True)
 def _combine(F, g, m_actual, m_hyp, E, Ep):
     """E[u] = sum_{m <= m_actual} g[m] F[m, u]; Ep the same up to m_hyp (when m_hyp >= 0)."""
     size = F.shape[1]
@@ -437,12 +410,12 @@ def _explain(model, sc: SequenceCodes, sv_weights: np.ndarray, hypothetical: boo
     for q in range(l):  # bit position q = offset l - 1 - q of the l-mer; prefix has positions < q smoothed
         np.copyto(work, prefix)
         for r in range(q + 1, l):
-            _smooth_at(work, r)
+            smooth_position(work, r)
         _combine(work, g, dmax, m_hyp, E, Ep)
         _accumulate_offset(sc.codes, starts, lengths, w.fwd, w.start, w.count, l, q, E, Ep,
                            bool(hypothetical), inv_norm, out)
         if q + 1 < l:
-            _smooth_at(prefix, q)
+            smooth_position(prefix, q)
         if verbose:
             print(f"[gkm_explain] l-mer offset {q + 1}/{l}", file=sys.stderr, flush=True)
     return out

@@ -630,30 +630,44 @@ def _lmer_coefficients(fwd, rc, wstart, wcount, coef, use_rc, size):
 
 
 @njit(parallel=True, cache=True)
+def smooth_position(F, q):
+    """One step of the mismatch dynamic programme at l-mer letter ``q`` (bits ``2q, 2q + 1``), in place.
+
+    ``F[m]`` holds, for every l-mer u, the mass at m mismatches over the
+    positions smoothed so far; after the step position q is smoothed too.
+    :func:`_smooth_table` smooths every position; GkmExplain
+    (:mod:`enhancer_sk.interpret.gkm`) smooths all but one.
+    """
+    dmax = F.shape[0] - 1
+    size = F.shape[1]
+    shift = 2 * q
+    stride = np.int64(1) << shift
+    low_mask = stride - 1
+    n_groups = size >> 2
+    for m in range(dmax, 0, -1):  # descending: F[m - 1] still holds the values before this position
+        prev = F[m - 1]
+        cur = F[m]
+        for g in prange(n_groups):
+            base = ((g >> shift) << (shift + 2)) | (g & low_mask)
+            v0 = prev[base]
+            v1 = prev[base + stride]
+            v2 = prev[base + 2 * stride]
+            v3 = prev[base + 3 * stride]
+            cur[base] += v1 + v2 + v3
+            cur[base + stride] += v0 + v2 + v3
+            cur[base + 2 * stride] += v0 + v1 + v3
+            cur[base + 3 * stride] += v0 + v1 + v2
+
+
+@njit(parallel=True, cache=True)
 def _smooth_table(c, l, weights):
     """T[u] = sum_w weights[m(u, w)] c[w], by a dynamic programme over positions."""
     dmax = weights.shape[0] - 1
     size = c.shape[0]
     F = np.zeros((dmax + 1, size))
     F[0, :] = c
-    n_groups = size >> 2
     for j in range(l):
-        shift = 2 * j
-        stride = np.int64(1) << shift
-        low_mask = stride - 1
-        for m in range(dmax, 0, -1):  # descending: F[m - 1] still holds the previous position's values
-            prev = F[m - 1]
-            cur = F[m]
-            for g in prange(n_groups):
-                base = ((g >> shift) << (shift + 2)) | (g & low_mask)
-                v0 = prev[base]
-                v1 = prev[base + stride]
-                v2 = prev[base + 2 * stride]
-                v3 = prev[base + 3 * stride]
-                cur[base] += v1 + v2 + v3
-                cur[base + stride] += v0 + v2 + v3
-                cur[base + 2 * stride] += v0 + v1 + v3
-                cur[base + 3 * stride] += v0 + v1 + v2
+        smooth_position(F, j)
     T = np.empty(size)
     for u in prange(size):
         s = 0.0
