@@ -30,6 +30,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..sequence.codes import SequenceCodes, as_sequence_codes, codes_to_strings
+from ..sequence.encoders import kmer_window_index
 
 __all__ = ["METHODS", "attribute", "model_scores", "pick_layer", "supported_methods"]
 
@@ -584,12 +585,7 @@ def _kmer_ism(model, sc: SequenceCodes) -> np.ndarray:
                 totals.append(0)
                 continue
             m = L - k + 1
-            idx = np.zeros(m, dtype=np.int64)
-            has_n = np.zeros(m, dtype=bool)
-            for o in range(k):
-                window = c[o : o + m]
-                idx = (idx << 2) | (window & 3)
-                has_n |= window == 4
+            idx, has_n = kmer_window_index(c, k)
             valid = ~has_n
             totals.append(int(valid.sum()))
             all_cols.append(col[idx[valid]])

@@ -27,6 +27,7 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "SequenceTokenizer": ".encoders",
     "gc_content": ".encoders",
     "kmer_counts": ".encoders",
+    "kmer_window_index": ".encoders",
     "one_hot_encode": ".encoders",
     "tokenize": ".encoders",
     "SlidingWindows": ".windows",

@@ -41,6 +41,7 @@ __all__ = [
     "codes_to_one_hot",
     "gc_content",
     "kmer_counts",
+    "kmer_window_index",
     "kmer_reverse_complement_index",
     "one_hot_encode",
     "tokenize",
@@ -165,6 +166,32 @@ def _kmer_names(k: int) -> np.ndarray:
     return np.asarray(["".join(p) for p in itertools.product(ALPHABET, repeat=k)], dtype=object)
 
 
+def kmer_window_index(codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k-mer index (base 4, A=0 ... T=3, first base most significant) of every window of ``codes``.
+
+    Parameters
+    ----------
+    codes : array of int, shape (L,)
+        Base codes (``N`` = 4), at least ``k`` of them.
+    k : int
+
+    Returns
+    -------
+    index : ndarray of int64, shape (L - k + 1,)
+    has_n : ndarray of bool, shape (L - k + 1,)
+        Windows holding an ``N`` (their index is meaningless).
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    m = codes.size - k + 1
+    index = np.zeros(m, dtype=np.int64)
+    has_n = np.zeros(m, dtype=bool)
+    for j in range(k):
+        window = codes[j : j + m]
+        index = (index << 2) | (window & 3)
+        has_n |= window == 4
+    return index, has_n
+
+
 def kmer_counts(sc: SequenceCodes, k: int) -> sp.csr_matrix:
     """Count every k-mer of each sequence: CSR of shape (n, 4**k), int64.
 
@@ -176,12 +203,7 @@ def kmer_counts(sc: SequenceCodes, k: int) -> sp.csr_matrix:
     if total < k:
         return sp.csr_matrix((n, 4**k), dtype=np.int64)
     m = total - k + 1
-    index = np.zeros(m, dtype=np.int64)
-    has_n = np.zeros(m, dtype=bool)
-    for j in range(k):
-        window = codes[j : j + m]
-        index = (index << 2) | (window & 3)
-        has_n |= window == 4
+    index, has_n = kmer_window_index(codes, k)
     rows = np.repeat(np.arange(n), sc.lengths)[:m]
     ends = np.repeat(sc.starts + sc.lengths, sc.lengths)[:m]
     valid = (~has_n) & (np.arange(m) + k <= ends)
