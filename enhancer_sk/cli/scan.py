@@ -27,8 +27,8 @@ from ._options import (
     add_model_file_argument,
     add_runtime_arguments,
     command_parser,
+    load_model_argument,
     logger,
-    model_file_path,
     set_runtime,
 )
 
@@ -108,7 +108,6 @@ def _use_decision(model, name: str, asked: bool, log) -> bool:
 def run(args: argparse.Namespace) -> int:
     from ..genomics.scanning import scan
     from ..io.genome import RegionWarning
-    from ..model_files import describe, load
     from ..threads import resolve_threads
     from ._outputs import check_output_paths
 
@@ -123,14 +122,12 @@ def run(args: argparse.Namespace) -> int:
     if args.fdr is not None and args.threshold is not None:
         raise ValueError("give --threshold or --fdr, not both")
     check_output_paths(args.bedgraph, args.calls, args.pvalues)
-    model_path = model_file_path(args.model_file, log)
-    info = describe(model_path)
+    model, info, _ = load_model_argument(args.model_file, log=log)
     if "lsgkm_header" in info:
         log(f"model {args.model_file}: LS-GKM model file ({info['lsgkm_header'].get('kernel_type')}), read as a "
             f"GkmSVM with classes {info['classes']}")
     else:
         log(f"model {args.model_file}: {info['class']}, classes {info['classes']}")
-    model = load(model_path)
     decision = _use_decision(model, info["class"], args.decision, log)
     threads = 1 if args.scheduler and args.threads is None else resolve_threads(args.threads)
     set_runtime(model, threads=threads)

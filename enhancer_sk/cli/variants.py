@@ -21,8 +21,8 @@ from ._options import (
     add_model_file_argument,
     add_runtime_arguments,
     command_parser,
+    load_model_argument,
     logger,
-    model_file_path,
     set_runtime,
 )
 
@@ -65,17 +65,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..genomics.variants import iter_variant_effects, write_variant_tsv
-    from ..model_files import describe, load
     from ..threads import resolve_threads
     from ._outputs import check_output_paths
 
     log = logger("variants")
 
     check_output_paths(args.output, args.vcf_output)
-    model_path = model_file_path(args.model_file, log)
-    info = describe(model_path)
+    model, info, _ = load_model_argument(args.model_file, log=log)
     log(f"model {args.model_file}: {info['class']}, classes {info['classes']}")
-    model = load(model_path)
     if args.method == "deltasvm" and info["class"] != "GkmSVM":
         raise ValueError(f"--method deltasvm needs a gkm-SVM (GkmSVM or an LS-GKM model file); the model in "
                          f"{args.model_file!r} is a {info['class']}: use --method window")
