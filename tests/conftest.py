@@ -42,6 +42,24 @@ def data_path(data_home):
     return get
 
 
+#: the file names of LS-GKM's own NFE2 test set (``lsgkm_tests/`` of the data home) start with this
+NFE2_PREFIX = "nfe2_gm12878."
+
+
+@pytest.fixture(scope="session")
+def nfe2(data_path):
+    """``nfe2(suffix)``: a file of LS-GKM's NFE2 test set by suffix (``model.txt``, ``test.fa`` ...)."""
+    return lambda suffix: data_path("lsgkm_tests", NFE2_PREFIX + suffix)
+
+
+@pytest.fixture(scope="module")
+def shipped(nfe2):
+    """The model LS-GKM's ``gkmtrain`` wrote for the NFE2 training set, read as a GkmSVM."""
+    from enhancer_sk.models.svm.gkm import GkmSVM
+
+    return GkmSVM.from_lsgkm(nfe2("model.txt"), threads=2)
+
+
 #: the fixtures that give the real data: a test using one (directly or through another fixture) needs it;
 #: a test that reads ENHANCER_SK_DATA itself takes ``data_home`` too (it skips without the data)
 DATA_FIXTURES = frozenset({"data_home", "data_path"})

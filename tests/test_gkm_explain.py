@@ -25,7 +25,6 @@ from enhancer_sk.models.svm.gkm import GkmSVM
 from enhancer_sk.sequence.codes import sequence_codes
 from enhancer_sk.threads import numba_threads
 
-PREFIX = "nfe2_gm12878."
 BASES = "ACGT"
 
 
@@ -167,16 +166,6 @@ def test_other_models_are_refused(synthetic):
 
 
 # ----------------------------------------------------------------------------- LS-GKM's NFE2 test set (data)
-
-
-@pytest.fixture(scope="module")
-def nfe2(data_path):
-    return lambda suffix: data_path("lsgkm_tests", PREFIX + suffix)
-
-
-@pytest.fixture(scope="module")
-def shipped(nfe2):
-    return GkmSVM.from_lsgkm(nfe2("model.txt"), threads=2)
 
 
 @pytest.fixture(scope="module")

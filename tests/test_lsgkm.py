@@ -26,7 +26,6 @@ from enhancer_sk.models.svm.deltasvm import deltasvm_scores, deltasvm_weights, w
 from enhancer_sk.models.svm.gkm import GkmSVM
 from enhancer_sk.sequence.alphabet import reverse_complement
 
-PREFIX = "nfe2_gm12878."
 #: the parameters of the shipped model (its header) and gkmtrain's defaults for the rest (-c 1 -e 0.001, no -s)
 GKMTRAIN = {"l": 10, "k": 6, "d": 3, "kernel": "gkm_esttrunc", "C": 1.0, "tol": 1e-3, "shrinking": False}
 
@@ -296,17 +295,6 @@ def test_cli_export_and_predict_tiny(tmp_path, tiny, synthetic, capsys):
 
 
 # ----------------------------------------------------------------------------- LS-GKM's NFE2 test set (data)
-
-
-@pytest.fixture(scope="module")
-def nfe2(data_path):
-    """Paths of the LS-GKM test files by suffix (``model.txt``, ``test.fa`` ...)."""
-    return lambda suffix: data_path("lsgkm_tests", PREFIX + suffix)
-
-
-@pytest.fixture(scope="module")
-def shipped(nfe2):
-    return GkmSVM.from_lsgkm(nfe2("model.txt"), threads=2)
 
 
 @pytest.fixture(scope="module")
